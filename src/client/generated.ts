@@ -1,0 +1,38 @@
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** One member's new unread message count in one group. */
+export type SetGroupMemberUnreadCountInput = {
+  /** The IM group ID (`GroupId`): 1 to 48 bytes of printable ASCII, e.g. `@TGS#2CLUZEAEJ`. */
+  groupId: string | number;
+  /** The IM account of the member (`Member_Account`): 1 to 32 bytes, no control characters. */
+  memberAccount: string | number;
+  /** The unread count to set (`UnreadMsgNum`), 0 or more. An absolute value, not an increment; IM clamps it to the number of messages in the group. */
+  unreadCount: number;
+};
+
+export type ImGatewayStatusQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ImGatewayStatusQuery = { imGateway: { region: string | null, host: string, simulator: boolean, sdkAppId: string, rateLimitPerSecond: number, coalesceWindowMs: number, maxBatchSize: number } };
+
+export type SetGroupMemberUnreadCountMutationVariables = Exact<{
+  input: SetGroupMemberUnreadCountInput;
+}>;
+
+
+export type SetGroupMemberUnreadCountMutation = { setGroupMemberUnreadCount: { groupId: string, memberAccount: string, unreadCount: number, coalesced: boolean } };
+
+export type SetGroupMemberUnreadCountsMutationVariables = Exact<{
+  inputs: Array<SetGroupMemberUnreadCountInput> | SetGroupMemberUnreadCountInput;
+}>;
+
+
+export type SetGroupMemberUnreadCountsMutation = { setGroupMemberUnreadCounts: { results: Array<{ groupId: string, memberAccount: string, unreadCount: number, ok: boolean, error: { code: string, message: string, imErrorCode: number | null, imErrorInfo: string | null, retryable: boolean } | null }> } };
+
+
+export const ImGatewayStatusDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ImGatewayStatus"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"imGateway"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"region"}},{"kind":"Field","name":{"kind":"Name","value":"host"}},{"kind":"Field","name":{"kind":"Name","value":"simulator"}},{"kind":"Field","name":{"kind":"Name","value":"sdkAppId"}},{"kind":"Field","name":{"kind":"Name","value":"rateLimitPerSecond"}},{"kind":"Field","name":{"kind":"Name","value":"coalesceWindowMs"}},{"kind":"Field","name":{"kind":"Name","value":"maxBatchSize"}}]}}]}}]} as unknown as DocumentNode<ImGatewayStatusQuery, ImGatewayStatusQueryVariables>;
+export const SetGroupMemberUnreadCountDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SetGroupMemberUnreadCount"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"SetGroupMemberUnreadCountInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"setGroupMemberUnreadCount"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"groupId"}},{"kind":"Field","name":{"kind":"Name","value":"memberAccount"}},{"kind":"Field","name":{"kind":"Name","value":"unreadCount"}},{"kind":"Field","name":{"kind":"Name","value":"coalesced"}}]}}]}}]} as unknown as DocumentNode<SetGroupMemberUnreadCountMutation, SetGroupMemberUnreadCountMutationVariables>;
+export const SetGroupMemberUnreadCountsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SetGroupMemberUnreadCounts"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"inputs"}},"type":{"kind":"NonNullType","type":{"kind":"ListType","type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"SetGroupMemberUnreadCountInput"}}}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"setGroupMemberUnreadCounts"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"inputs"},"value":{"kind":"Variable","name":{"kind":"Name","value":"inputs"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"results"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"groupId"}},{"kind":"Field","name":{"kind":"Name","value":"memberAccount"}},{"kind":"Field","name":{"kind":"Name","value":"unreadCount"}},{"kind":"Field","name":{"kind":"Name","value":"ok"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"imErrorCode"}},{"kind":"Field","name":{"kind":"Name","value":"imErrorInfo"}},{"kind":"Field","name":{"kind":"Name","value":"retryable"}}]}}]}}]}}]}}]} as unknown as DocumentNode<SetGroupMemberUnreadCountsMutation, SetGroupMemberUnreadCountsMutationVariables>;

@@ -1,0 +1,165 @@
+import { DEFAULT_IM_TIMEOUT_MS } from './im/client';
+import { DEFAULT_COALESCE_WINDOW_MS } from './im/coalescer';
+import { DEFAULT_MAX_QUEUE_WAIT_MS, DEFAULT_RATE_LIMIT_PER_SECOND } from './im/rate-limiter';
+import { IM_REGIONS, regionBaseUrl, type ImRegion } from './im/regions';
+import { DEFAULT_MAX_RETRIES, DEFAULT_RETRY_DEADLINE_MS } from './im/retry';
+
+/** Default 500: IM's own per-call member limit on the migration import endpoint. */
+export const DEFAULT_MAX_BATCH_SIZE = 500;
+export const DEFAULT_PORT = 4000;
+export const DEFAULT_ADMIN_IDENTIFIER = 'administrator';
+/** Default 1 MiB: far above any legitimate request, including a full batch of 500 updates. */
+export const DEFAULT_MAX_REQUEST_BODY_BYTES = 1024 * 1024;
+
+/** Where IM calls go: Tencent Cloud IM, or the built-in simulator started in-process. */
+export type ImTarget =
+  | { kind: 'tencent'; sdkAppId: number; secretKey: string; baseUrl: string; region?: ImRegion }
+  | { kind: 'simulator' };
+
+export interface Config {
+  port: number;
+  host: string;
+  production: boolean;
+  logLevel: string;
+  /** Human-readable logs: development in a terminal. */
+  prettyLogs: boolean;
+  maxRequestBodyBytes: number;
+  im: {
+    target: ImTarget;
+    adminIdentifier: string;
+    timeoutMs: number;
+    rateLimitPerSecond: number;
+    maxQueueWaitMs: number;
+    coalesceWindowMs: number;
+    maxRetries: number;
+    retryDeadlineMs: number;
+    maxBatchSize: number;
+  };
+}
+
+/** A bad or missing environment variable; the message names it and never echoes a secret. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** The only reader of the environment: validates every variable the gateway uses. */
+export function loadConfig(env: Env = process.env): Config {
+  const secretKey = nonEmpty(env, 'IM_SECRET_KEY');
+  const sdkAppIdText = nonEmpty(env, 'IM_SDKAPPID');
+  let target: ImTarget;
+  if (secretKey === undefined) {
+    if (sdkAppIdText !== undefined) throw new ConfigError('IM_SECRET_KEY', 'is required when IM_SDKAPPID is set');
+    target = { kind: 'simulator' };
+  } else {
+    if (sdkAppIdText === undefined) throw new ConfigError('IM_SDKAPPID', 'is required when IM_SECRET_KEY is set');
+    const sdkAppId = integer(env, 'IM_SDKAPPID', undefined, 1, 0xffffffff);
+    const explicitBase = nonEmpty(env, 'IM_API_BASE_URL');
+    if (explicitBase !== undefined) {
+      target = { kind: 'tencent', sdkAppId, secretKey, baseUrl: httpUrl('IM_API_BASE_URL', explicitBase) };
+    } else {
+      const region = imRegion(env);
+      target = { kind: 'tencent', sdkAppId, secretKey, baseUrl: regionBaseUrl(region), region };
+    }
+  }
+  if (target.kind === 'simulator') imRegion(env); // still validated, so a typo is caught before going live
+
+  const production = env.NODE_ENV === 'production';
+  return {
+    port: integer(env, 'PORT', DEFAULT_PORT, 0, 65535),
+    host: nonEmpty(env, 'HOST') ?? '0.0.0.0',
+    production,
+    logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+    prettyLogs: !production && process.stdout.isTTY === true,
+    maxRequestBodyBytes: integer(env, 'MAX_REQUEST_BODY_BYTES', DEFAULT_MAX_REQUEST_BODY_BYTES, 1024),
+    im: {
+      target,
+      adminIdentifier: account(env, 'IM_ADMIN_IDENTIFIER', DEFAULT_ADMIN_IDENTIFIER),
+      timeoutMs: integer(env, 'IM_TIMEOUT_MS', DEFAULT_IM_TIMEOUT_MS, 1),
+      rateLimitPerSecond: integer(env, 'IM_RATE_LIMIT_PER_SECOND', DEFAULT_RATE_LIMIT_PER_SECOND, 1),
+      maxQueueWaitMs: integer(env, 'IM_MAX_QUEUE_WAIT_MS', DEFAULT_MAX_QUEUE_WAIT_MS, 0),
+      coalesceWindowMs: integer(env, 'IM_COALESCE_WINDOW_MS', DEFAULT_COALESCE_WINDOW_MS, 0, 1000),
+      maxRetries: integer(env, 'IM_MAX_RETRIES', DEFAULT_MAX_RETRIES, 0, 10),
+      retryDeadlineMs: integer(env, 'IM_RETRY_DEADLINE_MS', DEFAULT_RETRY_DEADLINE_MS, 1),
+      maxBatchSize: integer(env, 'IM_MAX_BATCH_SIZE', DEFAULT_MAX_BATCH_SIZE, 1, 10_000),
+    },
+  };
+}
+
+function nonEmpty(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function integer(env: Env, name: string, fallback: number | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const text = nonEmpty(env, name);
+  if (text === undefined) {
+    if (fallback === undefined) throw new ConfigError(name, 'is required');
+    return fallback;
+  }
+  if (!/^\d+$/.test(text)) throw new ConfigError(name, `must be a whole number from ${min} to ${max}`);
+  const value = Number(text);
+  if (value < min || value > max) throw new ConfigError(name, `must be a whole number from ${min} to ${max}`);
+  return value;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const text = nonEmpty(env, name)?.toLowerCase();
+  if (text === undefined) return fallback;
+  if (!allowed.includes(text as T)) throw new ConfigError(name, `must be one of: ${allowed.join(', ')}`);
+  return text as T;
+}
+
+function imRegion(env: Env): ImRegion {
+  return oneOf(env, 'IM_REGION', IM_REGIONS, 'china');
+}
+
+function account(env: Env, name: string, fallback: string): string {
+  const value = nonEmpty(env, name) ?? fallback;
+  if (Buffer.byteLength(value) > 32 || /[\p{Cc}]/u.test(value)) {
+    throw new ConfigError(name, 'must be an IM account: 1 to 32 bytes, no control characters');
+  }
+  return value;
+}
+
+function httpUrl(name: string, text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(name, 'must be an http:// or https:// URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(name, 'must be an http:// or https:// URL');
+  if (url.search !== '' || url.username !== '') throw new ConfigError(name, 'must not contain a query string or credentials');
+  return text.replace(/\/+$/, '');
+}
+
+/** Settings of the standalone simulator (`npm run simulator`). */
+export interface SimulatorConfig {
+  port: number;
+  host: string;
+  sdkAppId: number;
+  secretKey: string;
+  adminIdentifier: string;
+}
+
+/** A fixed, public key for the standalone simulator, so a gateway can be pointed at it; it guards nothing real. */
+export const SIMULATOR_DEMO_SECRET_KEY = 'simulator-demo-key-not-a-secret';
+export const DEFAULT_SIMULATOR_PORT = 4100;
+
+export function loadSimulatorConfig(env: Env = process.env): SimulatorConfig {
+  return {
+    port: integer(env, 'SIMULATOR_PORT', DEFAULT_SIMULATOR_PORT, 0, 65535),
+    host: nonEmpty(env, 'SIMULATOR_HOST') ?? '127.0.0.1',
+    sdkAppId: integer(env, 'SIMULATOR_SDKAPPID', 1400000000, 1, 0xffffffff),
+    secretKey: nonEmpty(env, 'SIMULATOR_SECRET_KEY') ?? SIMULATOR_DEMO_SECRET_KEY,
+    adminIdentifier: account(env, 'IM_ADMIN_IDENTIFIER', DEFAULT_ADMIN_IDENTIFIER),
+  };
+}

@@ -1,0 +1,13 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config';
+import type { ImUpstream } from '../im/upstream';
+
+/** What every resolver can reach for one GraphQL request. */
+export interface GatewayContext {
+  requestId: string;
+  logger: Logger;
+  upstream: ImUpstream;
+  config: Config;
+  /** True when the IM calls go to the built-in simulator. */
+  simulator: boolean;
+}

@@ -1,0 +1,21 @@
+import { Ctx, Query, Resolver } from 'type-graphql';
+import type { GatewayContext } from '../context';
+import { ImGatewayStatus } from './im-gateway-status.type';
+
+@Resolver()
+export class ImGatewayStatusResolver {
+  @Query(() => ImGatewayStatus, { description: 'Which IM region and host this gateway uses, whether the built-in simulator is serving, and its limits.' })
+  imGateway(@Ctx() context: GatewayContext): ImGatewayStatus {
+    const { config, upstream, simulator } = context;
+    const target = config.im.target;
+    return {
+      region: target.kind === 'tencent' ? target.region : undefined,
+      host: new URL(upstream.endpoint.baseUrl).host,
+      simulator,
+      sdkAppId: String(upstream.endpoint.sdkAppId),
+      rateLimitPerSecond: config.im.rateLimitPerSecond,
+      coalesceWindowMs: config.im.coalesceWindowMs,
+      maxBatchSize: config.im.maxBatchSize,
+    };
+  }
+}

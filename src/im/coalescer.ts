@@ -1,0 +1,189 @@
+import DataLoader from 'dataloader';
+
+/** Default 5 ms: long enough to catch a double-fired click or a script's burst, short next to IM's own latency. */
+export const DEFAULT_COALESCE_WINDOW_MS = 5;
+
+/** One requested write: set this member's unread count in this group. */
+export interface UnreadCountUpdate {
+  groupId: string;
+  memberAccount: string;
+  unreadCount: number;
+}
+
+/** What a caller learns once its update is settled. */
+export interface UnreadCountOutcome {
+  /** The value sent to IM for this member: the caller's own, or a later caller's that superseded it. */
+  unreadCount: number;
+  /** True when the IM call was shared with other updates. */
+  coalesced: boolean;
+}
+
+export interface CoalescerOptions {
+  /** Default {@link DEFAULT_COALESCE_WINDOW_MS}; 0 batches only updates made in the same tick. */
+  windowMs?: number;
+  /** Reports how many updates one IM call served beyond the first, for metrics. */
+  onMerged?: (extraUpdates: number) => void;
+}
+
+/** The updates that will be answered by one IM call. */
+interface Round {
+  unreadCount: number;
+  callers: number;
+  settled: Promise<UnreadCountOutcome>;
+  resolve: (outcome: UnreadCountOutcome) => void;
+  reject: (error: unknown) => void;
+}
+
+interface MemberState {
+  inFlight?: Round;
+  next?: Round;
+}
+
+/**
+ * The process-wide write coalescer for set_unread_msg_num.
+ *
+ * GraphQL runs root mutation fields one after another, so concurrency comes from different requests;
+ * that is why this is shared by the whole process, not created per request. A DataLoader (result cache
+ * off: a write is never answered from a cache) collects the updates of one window; per member:
+ *
+ * - updates in the same window merge: the last one wins, all share one IM call and its outcome;
+ * - IM calls for one member never overlap. Updates that arrive while a call is in flight wait as one
+ *   `next` round that keeps only the latest value, so a burst costs at most two calls and the member
+ *   ends with the value that arrived last. An update equal to the in-flight value joins that call.
+ * - different members go out in parallel; the rate limiter below paces them.
+ *
+ * `send` includes the retries, so a retry of an older value can never land after a newer one.
+ */
+export class UnreadCountCoalescer {
+  private readonly loader: DataLoader<UnreadCountUpdate, UnreadCountOutcome, string>;
+  private readonly members = new Map<string, MemberState>();
+  private unsettled = 0;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly send: (update: UnreadCountUpdate) => Promise<void>,
+    private readonly options: CoalescerOptions = {},
+  ) {
+    const windowMs = options.windowMs ?? DEFAULT_COALESCE_WINDOW_MS;
+    this.loader = new DataLoader((updates) => this.dispatchWindow(updates), {
+      cache: false,
+      batchScheduleFn: windowMs > 0 ? (dispatch) => setTimeout(dispatch, windowMs) : undefined,
+    });
+  }
+
+  /** Accepts an update; resolves when IM has applied it (or a later value for the same member). */
+  async submit(update: UnreadCountUpdate): Promise<UnreadCountOutcome> {
+    this.unsettled += 1;
+    try {
+      return await this.loader.load(update);
+    } finally {
+      this.unsettled -= 1;
+      if (this.unsettled === 0) this.notifyIdle();
+    }
+  }
+
+  /** Updates accepted and not yet answered. */
+  get pendingUpdates(): number {
+    return this.unsettled;
+  }
+
+  /** Resolves once every accepted update has been answered (used to drain on shutdown). */
+  whenIdle(): Promise<void> {
+    if (this.unsettled === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private notifyIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  private async dispatchWindow(updates: readonly UnreadCountUpdate[]): Promise<Array<UnreadCountOutcome | Error>> {
+    const lastValueByMember = new Map<string, { unreadCount: number; callers: number }>();
+    for (const update of updates) {
+      const key = memberKey(update);
+      const merged = lastValueByMember.get(key);
+      lastValueByMember.set(key, { unreadCount: update.unreadCount, callers: (merged?.callers ?? 0) + 1 });
+    }
+    const roundByMember = new Map<string, Promise<UnreadCountOutcome>>();
+    for (const [key, { unreadCount, callers }] of lastValueByMember) {
+      roundByMember.set(key, this.enqueue(key, unreadCount, callers));
+    }
+    return Promise.all(
+      updates.map((update) =>
+        roundByMember.get(memberKey(update))!.then(
+          (outcome) => outcome,
+          (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+        ),
+      ),
+    );
+  }
+
+  private enqueue(key: string, unreadCount: number, callers: number): Promise<UnreadCountOutcome> {
+    let state = this.members.get(key);
+    if (state === undefined) {
+      state = {};
+      this.members.set(key, state);
+    }
+    if (state.next !== undefined) {
+      state.next.unreadCount = unreadCount;
+      state.next.callers += callers;
+      return state.next.settled;
+    }
+    if (state.inFlight !== undefined) {
+      if (state.inFlight.unreadCount === unreadCount) {
+        state.inFlight.callers += callers;
+        return state.inFlight.settled;
+      }
+      state.next = newRound(unreadCount, callers);
+      return state.next.settled;
+    }
+    const round = newRound(unreadCount, callers);
+    this.start(key, state, round);
+    return round.settled;
+  }
+
+  private start(key: string, state: MemberState, round: Round): void {
+    state.inFlight = round;
+    const [groupId, memberAccount] = splitMemberKey(key);
+    // The value is read when the call starts: a `next` round may have been updated until then.
+    const sent = Promise.resolve()
+      .then(() => this.send({ groupId, memberAccount, unreadCount: round.unreadCount }))
+      .then(
+        () => ({ ok: true as const }),
+        (error: unknown) => ({ ok: false as const, error }),
+      );
+    void sent.then((result) => {
+      // Hand the member on before answering, so no late update can join a finished round.
+      state.inFlight = undefined;
+      const next = state.next;
+      state.next = undefined;
+      if (next !== undefined) this.start(key, state, next);
+      else this.members.delete(key);
+      if (round.callers > 1) this.options.onMerged?.(round.callers - 1);
+      if (result.ok) round.resolve({ unreadCount: round.unreadCount, coalesced: round.callers > 1 });
+      else round.reject(result.error);
+    });
+  }
+}
+
+function newRound(unreadCount: number, callers: number): Round {
+  let resolve!: Round['resolve'];
+  let reject!: Round['reject'];
+  const settled = new Promise<UnreadCountOutcome>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { unreadCount, callers, settled, resolve, reject };
+}
+
+// Group IDs are printable ASCII, so a newline cannot occur in one.
+function memberKey(update: UnreadCountUpdate): string {
+  return `${update.groupId}\n${update.memberAccount}`;
+}
+
+function splitMemberKey(key: string): [string, string] {
+  const cut = key.indexOf('\n');
+  return [key.slice(0, cut), key.slice(cut + 1)];
+}

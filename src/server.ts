@@ -1,0 +1,147 @@
+import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { Config } from './config';
+import type { GatewayContext } from './graphql/context';
+import { formatError } from './graphql/errors';
+import { loggingPlugin } from './graphql/logging-plugin';
+import { buildGatewaySchema } from './graphql/schema';
+import { BodyTooLargeError, readBody } from './http/read-body';
+import { ImUpstream, type ImEndpoint } from './im/upstream';
+import { ImSimulator } from './simulator/simulator';
+
+/** The paths the gateway answers. */
+export const GRAPHQL_PATH = '/graphql';
+export const HEALTH_PATH = '/healthz';
+const REQUEST_ID_HEADER = 'x-request-id';
+const SAFE_REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+export interface RunningGateway {
+  /** e.g. `http://127.0.0.1:4000` */
+  url: string;
+  upstream: ImUpstream;
+  /** The in-process simulator, when no Tencent credentials are configured. */
+  simulator?: ImSimulator;
+  /** Stops taking requests, answers every accepted update, then closes everything. */
+  stop(): Promise<void>;
+}
+
+/** Wiring only: the simulator (if needed), the upstream stack, Apollo Server and the HTTP server. */
+export async function startGateway(config: Config, logger: Logger): Promise<RunningGateway> {
+  let simulator: ImSimulator | undefined;
+  let endpoint: ImEndpoint;
+  if (config.im.target.kind === 'simulator') {
+    simulator = new ImSimulator({ adminAccounts: [config.im.adminIdentifier] });
+    endpoint = { baseUrl: await simulator.start(), sdkAppId: simulator.sdkAppId, secretKey: simulator.secretKey };
+    logger.warn(
+      { simulatorUrl: endpoint.baseUrl },
+      'NO TENCENT CREDENTIALS (IM_SECRET_KEY unset): serving the BUILT-IN IM SIMULATOR. Nothing reaches Tencent Cloud IM.',
+    );
+  } else {
+    const { baseUrl, sdkAppId, secretKey } = config.im.target;
+    endpoint = { baseUrl, sdkAppId, secretKey };
+  }
+
+  const upstream = new ImUpstream(endpoint, config.im, {
+    onRetry: (attempt, error) =>
+      logger.warn({ attempt, code: error.code, imErrorCode: error.imErrorCode, imErrorInfo: error.imErrorInfo }, 'retrying IM call'),
+  });
+
+  const apollo = new ApolloServer<GatewayContext>({
+    schema: await buildGatewaySchema(),
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    // Shutdown is ours (main.ts): Apollo re-raising the signal would exit before accepted updates are sent.
+    stopOnTerminationSignals: false,
+    plugins: [loggingPlugin()],
+  });
+  await apollo.start();
+
+  const handleGraphQL = async (request: IncomingMessage, response: ServerResponse, requestId: string): Promise<void> => {
+    const url = new URL(request.url ?? '/', 'http://gateway');
+    const headers = new HeaderMap();
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    }
+    let body: unknown;
+    if (request.method === 'POST') {
+      const text = await readBody(request, config.maxRequestBodyBytes);
+      body = text;
+      if ((headers.get('content-type') ?? '').includes('json') && text !== '') {
+        try {
+          body = JSON.parse(text);
+        } catch {
+          sendJson(response, 400, { errors: [{ message: 'The request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
+          return;
+        }
+      }
+    }
+    const httpGraphQLRequest: HTTPGraphQLRequest = { method: request.method ?? 'GET', headers, search: url.search, body };
+    const requestLogger = logger.child({ requestId });
+    const result = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest,
+      context: async () => ({ requestId, logger: requestLogger, upstream, config, simulator: simulator !== undefined }),
+    });
+    response.statusCode = result.status ?? 200;
+    for (const [name, value] of result.headers) response.setHeader(name, value);
+    if (result.body.kind === 'complete') {
+      response.end(result.body.string);
+    } else {
+      for await (const chunk of result.body.asyncIterator) response.write(chunk);
+      response.end();
+    }
+  };
+
+  const httpServer: Server = createServer((request, response) => {
+    const incomingId = request.headers[REQUEST_ID_HEADER];
+    const requestId = typeof incomingId === 'string' && SAFE_REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
+    response.setHeader(REQUEST_ID_HEADER, requestId);
+    const path = (request.url ?? '/').split('?')[0];
+    if (path === HEALTH_PATH) {
+      sendJson(response, 200, { status: 'ok' });
+      return;
+    }
+    if (path !== GRAPHQL_PATH) {
+      sendJson(response, 404, { error: `not found; GraphQL is served at ${GRAPHQL_PATH}` });
+      return;
+    }
+    handleGraphQL(request, response, requestId).catch((error: unknown) => {
+      if (error instanceof BodyTooLargeError) {
+        response.setHeader('connection', 'close');
+        sendJson(response, 413, { errors: [{ message: error.message, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+        return;
+      }
+      logger.error({ err: error, requestId }, 'unexpected error while serving a request');
+      if (!response.headersSent) sendJson(response, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      else response.destroy();
+    });
+  });
+  httpServer.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  const url = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`;
+  logger.info({ url: `${url}${GRAPHQL_PATH}`, imHost: new URL(endpoint.baseUrl).host, simulator: simulator !== undefined }, 'gateway ready');
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      httpServer.closeIdleConnections();
+      await apollo.stop();
+      await upstream.close();
+      await closed;
+      await simulator?.close();
+    })();
+    return stopping;
+  };
+  return { url, upstream, simulator, stop };
+}
+
+function sendJson(response: ServerResponse, status: number, payload: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(payload));
+}

@@ -1,0 +1,256 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ImCommand } from '../im/client';
+import { MAX_ACCOUNTS_PER_ROLE_CALL, MAX_GROUPS_PER_INFO_CALL, type ImGroupRole, type ImGroupType } from '../im/im-api';
+import { UserSigError, verifyUserSig, type UserSigRejection } from '../im/usersig';
+import { DEMO_GROUPS, type SimulatedGroupSeed } from './demo-data';
+
+/** The SDKAppID the simulator answers to unless told otherwise (IM app IDs start with 14…). */
+export const SIMULATOR_DEFAULT_SDKAPPID = 1400000000;
+const MAX_RANDOM = 0xffffffff;
+const GROUP_ID_PATTERN = /^[\x20-\x7e]{1,48}$/;
+const CALL_LOG_LIMIT = 10_000;
+
+export interface SimulatorOptions {
+  /** Default {@link SIMULATOR_DEFAULT_SDKAPPID}. */
+  sdkAppId?: number;
+  /** Default: random per instance. */
+  secretKey?: string;
+  /** Default `['administrator']`. */
+  adminAccounts?: string[];
+  /** Calls per command per second before it answers 60007, like IM. Default 200. */
+  rateLimitPerSecond?: number;
+  /** Default {@link DEMO_GROUPS}. */
+  groups?: SimulatedGroupSeed[];
+}
+
+/** One call as the simulator received it, for tests and for curious frontend developers. */
+export interface SimulatedCall {
+  command: string;
+  query: Record<string, string>;
+  body: unknown;
+  errorCode: number;
+  at: number;
+}
+
+interface SimulatedGroup {
+  type: ImGroupType;
+  messageCount: number;
+  members: Map<string, { role: Exclude<ImGroupRole, 'NotMember'>; unreadCount: number }>;
+}
+
+type Reply = { ErrorCode: number; ErrorInfo?: string } & Record<string, unknown>;
+
+const COMMAND_PATH_PREFIX = '/v4/';
+
+/**
+ * A real HTTP server that behaves like the IM REST endpoints the gateway uses, as documented:
+ * it checks sdkappid, the admin identifier, the UserSig (with its own secret), random and contenttype;
+ * keeps groups and members in memory; clamps unread counts; ignores updates in ChatRoom and AVChatRoom
+ * groups while answering success; and answers 60007 above its per-command call rate.
+ */
+export class ImSimulator {
+  readonly sdkAppId: number;
+  readonly secretKey: string;
+  readonly adminAccounts: ReadonlySet<string>;
+  readonly calls: SimulatedCall[] = [];
+  private readonly groups = new Map<string, SimulatedGroup>();
+  private readonly rateLimitPerSecond: number;
+  private readonly recentCalls = new Map<string, number[]>();
+  private server?: Server;
+
+  constructor(options: SimulatorOptions = {}) {
+    this.sdkAppId = options.sdkAppId ?? SIMULATOR_DEFAULT_SDKAPPID;
+    this.secretKey = options.secretKey ?? randomBytes(32).toString('hex');
+    this.adminAccounts = new Set(options.adminAccounts ?? ['administrator']);
+    this.rateLimitPerSecond = options.rateLimitPerSecond ?? 200;
+    for (const seed of options.groups ?? DEMO_GROUPS) this.addGroup(seed);
+  }
+
+  addGroup(seed: SimulatedGroupSeed): void {
+    this.groups.set(seed.groupId, {
+      type: seed.type,
+      messageCount: seed.messageCount,
+      members: new Map(Object.entries(seed.members).map(([account, role]) => [account, { role, unreadCount: 0 }])),
+    });
+  }
+
+  /** A member's unread count as IM holds it, or undefined when not a member. */
+  unreadCount(groupId: string, account: string): number | undefined {
+    return this.groups.get(groupId)?.members.get(account)?.unreadCount;
+  }
+
+  /** Calls received for one command (e.g. `group_open_http_svc/set_unread_msg_num`). */
+  callsOf(command: string): SimulatedCall[] {
+    return this.calls.filter((call) => call.command === command);
+  }
+
+  /** Listens on a loopback port (0 = any free one); resolves to its base URL. */
+  async start(port = 0, host = '127.0.0.1'): Promise<string> {
+    const server = createServer((request, response) => this.handle(request, response));
+    server.keepAliveTimeout = 60_000;
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    const address = server.address() as AddressInfo;
+    return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    if (server === undefined) return;
+    this.server = undefined;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  private handle(request: IncomingMessage, response: ServerResponse): void {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const url = new URL(request.url ?? '/', 'http://simulator');
+      if (request.method !== 'POST' || !url.pathname.startsWith(COMMAND_PATH_PREFIX)) {
+        response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+        return;
+      }
+      const command = url.pathname.slice(COMMAND_PATH_PREFIX.length);
+      const query = Object.fromEntries(url.searchParams);
+      const rawBody = Buffer.concat(chunks).toString('utf8');
+      let body: unknown;
+      let reply: Reply;
+      try {
+        body = JSON.parse(rawBody);
+        reply = this.answer(command, query, body);
+      } catch {
+        body = rawBody;
+        reply = this.checkRequest(command, query) ?? fail(60003, 'body is not valid JSON');
+      }
+      this.calls.push({ command, query, body, errorCode: reply.ErrorCode, at: Date.now() });
+      if (this.calls.length > CALL_LOG_LIMIT) this.calls.splice(0, this.calls.length - CALL_LOG_LIMIT);
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(reply));
+    });
+  }
+
+  private answer(command: string, query: Record<string, string>, body: unknown): Reply {
+    const refusal = this.checkRequest(command, query);
+    if (refusal !== undefined) return refusal;
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) return fail(10004, 'body must be a JSON object');
+    const fields = body as Record<string, unknown>;
+    switch (command) {
+      case ImCommand.SET_UNREAD_MSG_NUM:
+        return this.setUnreadMsgNum(fields);
+      case ImCommand.GET_GROUP_INFO:
+        return this.getGroupInfo(fields);
+      case ImCommand.GET_ROLE_IN_GROUP:
+        return this.getRoleInGroup(fields);
+      default:
+        return fail(10003, 'invalid command');
+    }
+  }
+
+  /** The checks every REST call goes through, in IM's order: URL, app, admin, signature, frequency. */
+  private checkRequest(command: string, query: Record<string, string>): Reply | undefined {
+    if (query.contenttype !== 'json') return fail(60002, 'contenttype must be json');
+    const random = Number(query.random);
+    if (!/^\d+$/.test(query.random ?? '') || random > MAX_RANDOM) return fail(60002, 'random must be a 32-bit unsigned integer');
+    if (query.sdkappid !== String(this.sdkAppId)) return fail(60006, 'SDKAppID invalid');
+    const identifier = query.identifier ?? '';
+    if (!this.adminAccounts.has(identifier)) return fail(60010, 'identifier is not an app admin');
+    try {
+      verifyUserSig(query.usersig ?? '', { sdkAppId: this.sdkAppId, secretKey: this.secretKey, identifier });
+    } catch (error) {
+      const reason: UserSigRejection = error instanceof UserSigError ? error.reason : 'MALFORMED';
+      return fail(USERSIG_ERROR_CODES[reason], `UserSig check failed: ${reason}`);
+    }
+    if (!this.withinRate(command)) return fail(60007, 'REST API call frequency exceeded');
+    return undefined;
+  }
+
+  private withinRate(command: string): boolean {
+    const now = Date.now();
+    const recent = (this.recentCalls.get(command) ?? []).filter((at) => now - at < 1000);
+    const allowed = recent.length < this.rateLimitPerSecond;
+    if (allowed) recent.push(now);
+    this.recentCalls.set(command, recent);
+    return allowed;
+  }
+
+  private setUnreadMsgNum(fields: Record<string, unknown>): Reply {
+    const { GroupId, Member_Account, UnreadMsgNum } = fields;
+    if (typeof GroupId !== 'string' || typeof Member_Account !== 'string' || Member_Account === '') {
+      return fail(10004, 'GroupId and Member_Account are required strings');
+    }
+    if (typeof UnreadMsgNum !== 'number' || !Number.isInteger(UnreadMsgNum) || UnreadMsgNum < 0 || UnreadMsgNum > MAX_RANDOM) {
+      return fail(10004, 'UnreadMsgNum must be a non-negative integer');
+    }
+    if (!GROUP_ID_PATTERN.test(GroupId)) return fail(10015, 'invalid GroupId');
+    const group = this.groups.get(GroupId);
+    if (group === undefined) return fail(10010, 'group does not exist or was disbanded');
+    const member = group.members.get(Member_Account);
+    if (member === undefined) return fail(10007, 'member is not in the group');
+    // ChatRoom (Meeting) and AVChatRoom: IM answers success and changes nothing.
+    if (group.type !== 'ChatRoom' && group.type !== 'AVChatRoom') {
+      member.unreadCount = Math.min(UnreadMsgNum, group.messageCount);
+    }
+    return ok();
+  }
+
+  private getGroupInfo(fields: Record<string, unknown>): Reply {
+    const ids = fields.GroupIdList;
+    if (!Array.isArray(ids) || ids.length === 0 || ids.length > MAX_GROUPS_PER_INFO_CALL || !ids.every((id) => typeof id === 'string')) {
+      return fail(10004, `GroupIdList must hold 1 to ${MAX_GROUPS_PER_INFO_CALL} group IDs`);
+    }
+    return ok({
+      GroupInfo: (ids as string[]).map((groupId) => {
+        const group = this.groups.get(groupId);
+        if (group === undefined) return { GroupId: groupId, ErrorCode: 10010, ErrorInfo: 'group does not exist' };
+        return { GroupId: groupId, ErrorCode: 0, ErrorInfo: '', Type: group.type, MemberNum: group.members.size };
+      }),
+    });
+  }
+
+  private getRoleInGroup(fields: Record<string, unknown>): Reply {
+    const { GroupId, User_Account } = fields;
+    if (typeof GroupId !== 'string') return fail(10004, 'GroupId is required');
+    if (
+      !Array.isArray(User_Account) ||
+      User_Account.length === 0 ||
+      User_Account.length > MAX_ACCOUNTS_PER_ROLE_CALL ||
+      !User_Account.every((account) => typeof account === 'string')
+    ) {
+      return fail(10004, `User_Account must hold 1 to ${MAX_ACCOUNTS_PER_ROLE_CALL} accounts`);
+    }
+    if (!GROUP_ID_PATTERN.test(GroupId)) return fail(10015, 'invalid GroupId');
+    const group = this.groups.get(GroupId);
+    if (group === undefined) return fail(10010, 'group does not exist or was disbanded');
+    if (group.type === 'AVChatRoom') return fail(10007, 'not supported for AVChatRoom');
+    return ok({
+      UserIdList: (User_Account as string[]).map((account) => ({
+        Member_Account: account,
+        Role: group.members.get(account)?.role ?? 'NotMember',
+      })),
+    });
+  }
+}
+
+const USERSIG_ERROR_CODES: Record<UserSigRejection, number> = {
+  MALFORMED: 70003,
+  UNSUPPORTED_VERSION: 70003,
+  BAD_SIGNATURE: 70003,
+  EXPIRED: 70001,
+  WRONG_SDKAPPID: 70014,
+  WRONG_IDENTIFIER: 70013,
+};
+
+function ok(extra: Record<string, unknown> = {}): Reply {
+  return { ActionStatus: 'OK', ErrorInfo: '', ErrorCode: 0, ...extra };
+}
+
+function fail(errorCode: number, errorInfo: string): Reply {
+  return { ActionStatus: 'FAIL', ErrorInfo: errorInfo, ErrorCode: errorCode };
+}

@@ -1,0 +1,64 @@
+import { ConfigError, loadConfig } from '../src/config';
+
+function problemWith(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message;
+    throw error;
+  }
+  return 'accepted';
+}
+
+describe('loadConfig', () => {
+  it('uses the built-in simulator when no IM_SECRET_KEY is set, with documented defaults', () => {
+    const config = loadConfig({});
+    expect(config.im.target).toEqual({ kind: 'simulator' });
+    expect(config.port).toBe(4000);
+    expect(config.im).toMatchObject({
+      adminIdentifier: 'administrator',
+      timeoutMs: 5000,
+      rateLimitPerSecond: 200,
+      maxQueueWaitMs: 10_000,
+      coalesceWindowMs: 5,
+      maxRetries: 3,
+      maxBatchSize: 500,
+    });
+  });
+
+  it('picks the region host from IM_REGION (China by default)', () => {
+    const base = { IM_SDKAPPID: '1400000001', IM_SECRET_KEY: 'k' };
+    expect(loadConfig(base).im.target).toMatchObject({ baseUrl: 'https://console.tim.qq.com', region: 'china' });
+    expect(loadConfig({ ...base, IM_REGION: 'Singapore' }).im.target).toMatchObject({ baseUrl: 'https://adminapisgp.im.qcloud.com', region: 'singapore' });
+    expect(loadConfig({ ...base, IM_REGION: 'frankfurt' }).im.target).toMatchObject({ baseUrl: 'https://adminapiger.im.qcloud.com' });
+  });
+
+  it('prefers an explicit IM_API_BASE_URL (proxies, tests) and keeps its path', () => {
+    const config = loadConfig({ IM_SDKAPPID: '1400000001', IM_SECRET_KEY: 'k', IM_API_BASE_URL: 'http://proxy.local:8080/im/' });
+    expect(config.im.target).toEqual({ kind: 'tencent', sdkAppId: 1400000001, secretKey: 'k', baseUrl: 'http://proxy.local:8080/im' });
+  });
+
+  it.each([
+    [{ IM_SECRET_KEY: 'k' }, 'IM_SDKAPPID is required when IM_SECRET_KEY is set'],
+    [{ IM_SDKAPPID: '1400000001' }, 'IM_SECRET_KEY is required when IM_SDKAPPID is set'],
+    [{ IM_SECRET_KEY: 'k', IM_SDKAPPID: 'abc' }, 'IM_SDKAPPID must be a whole number'],
+    [{ IM_REGION: 'mars' }, 'IM_REGION must be one of: china, singapore'],
+    [{ IM_TIMEOUT_MS: '0' }, 'IM_TIMEOUT_MS must be a whole number from 1'],
+    [{ IM_TIMEOUT_MS: '-5' }, 'IM_TIMEOUT_MS must be a whole number'],
+    [{ PORT: '70000' }, 'PORT must be a whole number from 0 to 65535'],
+    [{ IM_RATE_LIMIT_PER_SECOND: '1.5' }, 'IM_RATE_LIMIT_PER_SECOND must be a whole number'],
+    [{ IM_ADMIN_IDENTIFIER: 'a'.repeat(33) }, 'IM_ADMIN_IDENTIFIER must be an IM account'],
+    [{ IM_SECRET_KEY: 'k', IM_SDKAPPID: '1', IM_API_BASE_URL: 'ftp://x' }, 'IM_API_BASE_URL must be an http:// or https:// URL'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of'],
+  ])('names the bad variable: %j', (env, message) => {
+    expect(problemWith(env)).toContain(message);
+  });
+
+  it('accepts any positive IM_TIMEOUT_MS, as tests need short ones', () => {
+    expect(loadConfig({ IM_TIMEOUT_MS: '1' }).im.timeoutMs).toBe(1);
+  });
+
+  it('never echoes the secret key in an error', () => {
+    expect(problemWith({ IM_SECRET_KEY: 'super-secret-value', IM_SDKAPPID: 'x' })).not.toContain('super-secret-value');
+  });
+});

@@ -1,0 +1,92 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A request as the fake IM received it: the wire is what these tests check. */
+export interface ReceivedRequest {
+  method: string;
+  path: string;
+  command: string;
+  query: Record<string, string>;
+  rawBody: string;
+  body: any;
+  headers: IncomingMessage['headers'];
+  receivedAt: number;
+}
+
+/** What the fake answers: a JSON reply (status 200), or full control over the raw response. */
+export type FakeReply =
+  | Record<string, unknown>
+  | { status: number; text: string; delayMs?: number }
+  | { json: Record<string, unknown>; delayMs: number };
+
+export type FakeHandler = (request: ReceivedRequest, index: number) => FakeReply | Promise<FakeReply>;
+
+export const OK_REPLY = { ActionStatus: 'OK', ErrorInfo: '', ErrorCode: 0 };
+
+/** A scripted stand-in for Tencent: a real HTTP server on a free loopback port. */
+export class FakeIm {
+  readonly requests: ReceivedRequest[] = [];
+  private server?: Server;
+  private readonly sockets = new Set<import('node:net').Socket>();
+  handler: FakeHandler;
+
+  constructor(handler: FakeHandler = () => OK_REPLY) {
+    this.handler = handler;
+  }
+
+  async start(): Promise<string> {
+    this.server = createServer((request, response) => void this.handle(request, response));
+    this.server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  requestsFor(command: string): ReceivedRequest[] {
+    return this.requests.filter((request) => request.command === command);
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const url = new URL(request.url ?? '/', 'http://fake');
+    const rawBody = Buffer.concat(chunks).toString('utf8');
+    let body: unknown;
+    try {
+      body = JSON.parse(rawBody);
+    } catch {
+      body = undefined;
+    }
+    const received: ReceivedRequest = {
+      method: request.method ?? '',
+      path: url.pathname,
+      command: url.pathname.replace(/^.*\/v4\//, ''),
+      query: Object.fromEntries(url.searchParams),
+      rawBody,
+      body,
+      headers: request.headers,
+      receivedAt: Date.now(),
+    };
+    const index = this.requests.push(received) - 1;
+    const reply = await this.handler(received, index);
+    if ('delayMs' in reply && typeof reply.delayMs === 'number') await new Promise((r) => setTimeout(r, reply.delayMs));
+    if (response.destroyed) return;
+    if ('status' in reply && typeof reply.status === 'number' && 'text' in reply) {
+      response.writeHead(reply.status, { 'content-type': 'text/plain' }).end(String(reply.text));
+    } else {
+      const json = 'json' in reply && typeof reply.json === 'object' ? reply.json : reply;
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(json));
+    }
+  }
+}
+
+export function imError(errorCode: number, errorInfo = `error ${errorCode}`): Record<string, unknown> {
+  return { ActionStatus: 'FAIL', ErrorInfo: errorInfo, ErrorCode: errorCode };
+}

@@ -1,0 +1,75 @@
+import { Writable } from 'node:stream';
+import { loadConfig } from '../../src/config';
+import { createLogger } from '../../src/logger';
+import { startGateway, type RunningGateway } from '../../src/server';
+
+export const TEST_SDKAPPID = 1400123456;
+export const TEST_SECRET_KEY = 'test-secret-key-0123456789abcdef0123456789abcdef';
+
+/** Collects every JSON log line the gateway writes, to search it for secrets. */
+export class LogCapture extends Writable {
+  readonly lines: string[] = [];
+  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
+    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    done();
+  }
+  get text(): string {
+    return this.lines.join('\n');
+  }
+}
+
+export interface TestGateway extends RunningGateway {
+  logs: LogCapture;
+  /** POSTs a GraphQL operation as a browser client would. */
+  graphql(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse>;
+}
+
+export interface GraphQLResponse {
+  status: number;
+  headers: Headers;
+  body: any;
+}
+
+/** Starts a real gateway on a free port. With `imBaseUrl` it talks to that fake IM; otherwise to its built-in simulator. */
+export async function startTestGateway(env: Record<string, string> = {}, imBaseUrl?: string): Promise<TestGateway> {
+  const target = imBaseUrl === undefined ? {} : { IM_SDKAPPID: String(TEST_SDKAPPID), IM_SECRET_KEY: TEST_SECRET_KEY, IM_API_BASE_URL: imBaseUrl };
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', IM_TIMEOUT_MS: '1000', ...target, ...env });
+  const logs = new LogCapture();
+  const gateway = await startGateway(config, createLogger({ level: 'debug', destination: logs }));
+  return {
+    ...gateway,
+    logs,
+    graphql: (query, variables, headers = {}) => postGraphQL(`${gateway.url}/graphql`, query, variables, headers),
+  };
+}
+
+export async function postGraphQL(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<GraphQLResponse> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = text;
+  }
+  return { status: response.status, headers: response.headers, body };
+}
+
+export const SET_UNREAD = `mutation Set($input: SetGroupMemberUnreadCountInput!) {
+  setGroupMemberUnreadCount(input: $input) { groupId memberAccount unreadCount coalesced }
+}`;
+
+export const SET_UNREAD_BATCH = `mutation SetMany($inputs: [SetGroupMemberUnreadCountInput!]!) {
+  setGroupMemberUnreadCounts(inputs: $inputs) {
+    results { groupId memberAccount unreadCount ok error { code message imErrorCode imErrorInfo retryable } }
+  }
+}`;
