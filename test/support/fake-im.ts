@@ -76,7 +76,8 @@ export class FakeIm {
     };
     const index = this.requests.push(received) - 1;
     const reply = await this.handler(received, index);
-    if ('delayMs' in reply && typeof reply.delayMs === 'number') await new Promise((r) => setTimeout(r, reply.delayMs));
+    const delayMs = 'delayMs' in reply && typeof reply.delayMs === 'number' ? reply.delayMs : 0;
+    if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
     if (response.destroyed) return;
     if ('status' in reply && typeof reply.status === 'number' && 'text' in reply) {
       response.writeHead(reply.status, { 'content-type': 'text/plain' }).end(String(reply.text));

@@ -1,0 +1,116 @@
+import { FakeIm, imError, OK_REPLY, type ReceivedRequest } from '../support/fake-im';
+import { SET_UNREAD, startTestGateway, type TestGateway } from '../support/gateway';
+
+const group = '@TGS#2CLUZEAEJ';
+const input = (memberAccount: string, unreadCount: number) => ({ input: { groupId: group, memberAccount, unreadCount } });
+
+/** A fake IM that answers after `delayMs` and records how many calls per member overlapped. */
+function slowIm(delayMs: number) {
+  const inFlight = new Map<string, number>();
+  let maxOverlapPerMember = 0;
+  let inFlightTotal = 0;
+  let maxInFlightTotal = 0;
+  const fake = new FakeIm(async (request: ReceivedRequest) => {
+    const member = request.body.Member_Account as string;
+    inFlight.set(member, (inFlight.get(member) ?? 0) + 1);
+    inFlightTotal += 1;
+    maxOverlapPerMember = Math.max(maxOverlapPerMember, inFlight.get(member)!);
+    maxInFlightTotal = Math.max(maxInFlightTotal, inFlightTotal);
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    inFlight.set(member, inFlight.get(member)! - 1);
+    inFlightTotal -= 1;
+    return OK_REPLY;
+  });
+  return {
+    fake,
+    get maxOverlapPerMember() {
+      return maxOverlapPerMember;
+    },
+    get maxInFlightTotal() {
+      return maxInFlightTotal;
+    },
+  };
+}
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  if (!condition()) throw new Error('condition not met');
+}
+
+describe('write coalescing over HTTP', () => {
+  let im: ReturnType<typeof slowIm>;
+  let gateway: TestGateway;
+  beforeEach(async () => {
+    im = slowIm(80);
+    gateway = await startTestGateway({ IM_COALESCE_WINDOW_MS: '5' }, await im.fake.start());
+  });
+  afterEach(async () => {
+    await gateway.stop();
+    await im.fake.close();
+  });
+
+  it('answers N concurrent identical updates with one IM call, shared by all N callers', async () => {
+    const responses = await Promise.all(Array.from({ length: 25 }, () => gateway.graphql(SET_UNREAD, input('bob', 7))));
+    expect(im.fake.requests).toHaveLength(1);
+    for (const response of responses) {
+      expect(response.body.data.setGroupMemberUnreadCount).toEqual({ groupId: group, memberAccount: 'bob', unreadCount: 7, coalesced: true });
+    }
+  });
+
+  it('says coalesced: false for an update that had its call to itself', async () => {
+    const response = await gateway.graphql(SET_UNREAD, input('bob', 7));
+    expect(response.body.data.setGroupMemberUnreadCount.coalesced).toBe(false);
+  });
+
+  it('never overlaps calls for one member: a burst of different values costs at most 2 calls and ends with the last value', async () => {
+    const first = gateway.graphql(SET_UNREAD, input('bob', 1));
+    await waitFor(() => im.fake.requests.length === 1); // the first call is now in flight
+    const rest: Array<Promise<unknown>> = [];
+    for (let value = 2; value <= 30; value++) rest.push(gateway.graphql(SET_UNREAD, input('bob', value)));
+    await Promise.all([first, ...rest]);
+    expect(im.fake.requests.map((request) => request.body.UnreadMsgNum)).toEqual([1, 30]);
+    expect(im.maxOverlapPerMember).toBe(1);
+  });
+
+  it('keeps the last-arrived value even when the burst starts in one window and goes on across the call', async () => {
+    const all: Array<Promise<unknown>> = [];
+    for (let value = 1; value <= 40; value++) {
+      all.push(gateway.graphql(SET_UNREAD, input('bob', value)));
+      if (value % 10 === 0) await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    await Promise.all(all);
+    const sent = im.fake.requests.map((request) => request.body.UnreadMsgNum);
+    expect(sent[sent.length - 1]).toBe(40);
+    expect(sent.length).toBeLessThanOrEqual(3);
+    expect(im.maxOverlapPerMember).toBe(1);
+  });
+
+  it('sends different members in parallel', async () => {
+    const members = Array.from({ length: 12 }, (_, i) => `member${i}`);
+    const responses = await Promise.all(members.map((member) => gateway.graphql(SET_UNREAD, input(member, 3))));
+    expect(responses.every((response) => response.body.data.setGroupMemberUnreadCount.coalesced === false)).toBe(true);
+    expect(im.fake.requests).toHaveLength(12);
+    // Serial sending would never have two in flight; paced at ~5 ms apart against 80 ms replies, most overlap.
+    expect(im.maxInFlightTotal).toBeGreaterThanOrEqual(6);
+  });
+});
+
+describe('a failing call', () => {
+  it('gives its error to every caller merged into it', async () => {
+    const fake = new FakeIm(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      return imError(10010, 'group gone');
+    });
+    const gateway = await startTestGateway({}, await fake.start());
+    try {
+      const responses = await Promise.all(Array.from({ length: 6 }, () => gateway.graphql(SET_UNREAD, input('bob', 2))));
+      expect(fake.requests).toHaveLength(1);
+      for (const response of responses) {
+        expect(response.body.errors[0].extensions).toEqual({ code: 'GROUP_NOT_FOUND', retryable: false, imErrorCode: 10010, imErrorInfo: 'group gone' });
+      }
+    } finally {
+      await gateway.stop();
+      await fake.close();
+    }
+  });
+});

@@ -1,0 +1,85 @@
+import { PacingRateLimiter } from '../../src/im/rate-limiter';
+import { ImError } from '../../src/im/im-error';
+import { FakeIm, OK_REPLY } from '../support/fake-im';
+import { SET_UNREAD, startTestGateway } from '../support/gateway';
+
+/** The most timestamps that fall in any window of `windowMs` (sliding, as IM counts). */
+function maxInAnyWindow(times: number[], windowMs = 1000): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let best = 0;
+  for (let start = 0, end = 0; end < sorted.length; end++) {
+    while (sorted[end] - sorted[start] >= windowMs) start++;
+    best = Math.max(best, end - start + 1);
+  }
+  return best;
+}
+
+describe('PacingRateLimiter', () => {
+  it('never grants more than the limit within any one-second window, paced rather than in a burst', async () => {
+    const limiter = new PacingRateLimiter({ callsPerSecond: 20 });
+    const grants: number[] = [];
+    await Promise.all(Array.from({ length: 50 }, () => limiter.acquire().then(() => grants.push(performance.now()))));
+    expect(maxInAnyWindow(grants)).toBeLessThanOrEqual(20);
+    // Paced: the first 100 ms hold about 2 grants (at 19/s), not a burst of 20.
+    expect(grants.filter((at) => at - grants[0] < 100).length).toBeLessThanOrEqual(3);
+  });
+
+  it('refuses at once with RATE_LIMITED and retryAfterMs when the wait would exceed the queue limit', async () => {
+    const limiter = new PacingRateLimiter({ callsPerSecond: 10, maxQueueWaitMs: 250 });
+    const outcomes = await Promise.allSettled(Array.from({ length: 8 }, () => limiter.acquire()));
+    const refused = outcomes.filter((outcome) => outcome.status === 'rejected');
+    // Slots every ~105 ms: 0, 105, 210 ms fit within 250 ms; the rest are refused.
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(3);
+    for (const outcome of refused) {
+      const error = (outcome as PromiseRejectedResult).reason as ImError;
+      expect(error).toBeInstanceOf(ImError);
+      expect(error.code).toBe('RATE_LIMITED');
+      expect(error.retryable).toBe(true);
+      expect(error.retryAfterMs).toBeGreaterThan(0);
+    }
+    expect(limiter.queueLength).toBe(0);
+  });
+});
+
+describe('the outbound limit over HTTP', () => {
+  it('keeps IM calls within IM_RATE_LIMIT_PER_SECOND in any one-second window at the IM side', async () => {
+    const fake = new FakeIm(() => OK_REPLY);
+    const gateway = await startTestGateway({ IM_RATE_LIMIT_PER_SECOND: '20', IM_COALESCE_WINDOW_MS: '0' }, await fake.start());
+    try {
+      const responses = await Promise.all(
+        Array.from({ length: 45 }, (_, i) => gateway.graphql(SET_UNREAD, { input: { groupId: '@TGS#2CLUZEAEJ', memberAccount: `m${i}`, unreadCount: 1 } })),
+      );
+      expect(responses.every((response) => response.body.errors === undefined)).toBe(true);
+      expect(fake.requests).toHaveLength(45);
+      expect(maxInAnyWindow(fake.requests.map((request) => request.receivedAt))).toBeLessThanOrEqual(20);
+    } finally {
+      await gateway.stop();
+      await fake.close();
+    }
+  });
+
+  it('answers RATE_LIMITED without an IM call once the queue wait would exceed IM_MAX_QUEUE_WAIT_MS', async () => {
+    const fake = new FakeIm(() => OK_REPLY);
+    const gateway = await startTestGateway(
+      { IM_RATE_LIMIT_PER_SECOND: '5', IM_MAX_QUEUE_WAIT_MS: '300', IM_COALESCE_WINDOW_MS: '0' },
+      await fake.start(),
+    );
+    try {
+      const responses = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => gateway.graphql(SET_UNREAD, { input: { groupId: '@TGS#2CLUZEAEJ', memberAccount: `m${i}`, unreadCount: 1 } })),
+      );
+      const limited = responses.filter((response) => response.body.errors?.[0].extensions.code === 'RATE_LIMITED');
+      const applied = responses.filter((response) => response.body.data?.setGroupMemberUnreadCount);
+      expect(limited.length).toBeGreaterThan(0);
+      expect(applied.length + limited.length).toBe(10);
+      expect(fake.requests).toHaveLength(applied.length);
+      for (const response of limited) {
+        expect(response.body.errors[0].extensions).toMatchObject({ retryable: true, retryAfterMs: expect.any(Number) });
+        expect(response.body.errors[0].extensions.imErrorCode).toBeUndefined();
+      }
+    } finally {
+      await gateway.stop();
+      await fake.close();
+    }
+  });
+});
