@@ -59,6 +59,21 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   });
   await apollo.start();
 
+  const requestContext = (requestId: string): GatewayContext => {
+    let requestLogger: Logger | undefined;
+    return {
+      requestId,
+      // Made on first use: most requests log nothing, and a pino child per request is measurable.
+      get logger() {
+        requestLogger ??= logger.child({ requestId });
+        return requestLogger;
+      },
+      upstream,
+      config,
+      simulator: simulator !== undefined,
+    };
+  };
+
   const handleGraphQL = async (request: IncomingMessage, response: ServerResponse, requestId: string): Promise<void> => {
     const url = new URL(request.url ?? '/', 'http://gateway');
     const headers = new HeaderMap();
@@ -79,10 +94,9 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       }
     }
     const httpGraphQLRequest: HTTPGraphQLRequest = { method: request.method ?? 'GET', headers, search: url.search, body };
-    const requestLogger = logger.child({ requestId });
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest,
-      context: async () => ({ requestId, logger: requestLogger, upstream, config, simulator: simulator !== undefined }),
+      context: async () => requestContext(requestId),
     });
     response.statusCode = result.status ?? 200;
     for (const [name, value] of result.headers) response.setHeader(name, value);

@@ -76,7 +76,7 @@ export class ImHttpClient {
         path: `${this.pathPrefix}/v4/${command}?${query}`,
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        // headersTimeout/bodyTimeout (set on the pool) bound the wait without a timer per call.
       });
       statusCode = response.statusCode;
       text = await response.body.text();
@@ -110,7 +110,6 @@ export function parseReply(text: string): ImReply {
 }
 
 function isTimeout(error: unknown): boolean {
-  const name = (error as { name?: string } | null)?.name;
   const code = (error as { code?: string } | null)?.code;
-  return name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
+  return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
 }

@@ -1,0 +1,232 @@
+// `npm run bench`: measures the gateway on loopback and prints markdown tables. Never a timed test.
+// Every target runs in its own process (pinned to one core when taskset exists); the load generator
+// (autocannon) runs here. CPU time per request comes from /proc, the steadiest figure on a shared machine.
+'use strict';
+const { spawn, spawnSync } = require('node:child_process');
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
+const autocannon = require('autocannon');
+
+const ROOT = join(__dirname, '..');
+const SDKAPPID = '1400000001';
+const SECRET = 'bench-secret-key';
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+const hasTaskset = spawnSync('taskset', ['--version']).status === 0;
+const children = [];
+
+function start(script, env, readyLine) {
+  const command = hasTaskset ? 'taskset' : process.execPath;
+  const args = hasTaskset ? ['-c', '1', process.execPath, script] : [script];
+  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const line = out.split('\n').find((l) => readyLine(l));
+      if (line !== undefined) resolve({ child, line });
+    });
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+}
+
+async function startFakeIm(delayMs) {
+  const { child, line } = await start(join(__dirname, 'fake-im.js'), { REPLY_DELAY_MS: String(delayMs) }, (l) => /^\d+$/.test(l.trim()));
+  return { child, url: `http://127.0.0.1:${line.trim()}` };
+}
+
+let nextPort = 4600;
+async function startTarget(kind, imUrl, extraEnv = {}) {
+  const port = nextPort++;
+  const env = { PORT: String(port), HOST: '127.0.0.1', IM_SDKAPPID: SDKAPPID, IM_SECRET_KEY: SECRET, IM_API_BASE_URL: imUrl, NODE_ENV: 'production', LOG_LEVEL: 'error', ...extraEnv };
+  const scripts = { gateway: join(ROOT, 'dist/main.js'), 'bare proxy': join(__dirname, 'bare-proxy.js'), 'plain Apollo': join(__dirname, 'plain-apollo.js') };
+  const { child } = await start(scripts[kind], env, (l) => l.trim() === 'ready');
+  return { child, url: `http://127.0.0.1:${port}` };
+}
+
+async function startGateway(imUrl, extraEnv) {
+  const port = nextPort++;
+  const env = { PORT: String(port), HOST: '127.0.0.1', IM_SDKAPPID: SDKAPPID, IM_SECRET_KEY: SECRET, IM_API_BASE_URL: imUrl, NODE_ENV: 'production', LOG_LEVEL: 'error', ...extraEnv };
+  const command = hasTaskset ? 'taskset' : process.execPath;
+  const args = hasTaskset ? ['-c', '1', process.execPath, join(ROOT, 'dist/main.js')] : [join(ROOT, 'dist/main.js')];
+  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  children.push(child);
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return { child, url };
+    } catch {}
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('gateway did not start');
+}
+
+function cpuTicks(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return Number(fields[11]) + Number(fields[12]); // utime + stime
+}
+
+function nodePid(child) {
+  // Under taskset the pid is taskset's, which execs node: same pid.
+  return child.pid;
+}
+
+function peakRssMiB(pid) {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : NaN;
+}
+
+const MUTATION = 'mutation Set($input: SetGroupMemberUnreadCountInput!) { setGroupMemberUnreadCount(input: $input) { groupId memberAccount unreadCount coalesced } }';
+
+function load(url, { connections, duration, amount, overallRate, member }) {
+  let counter = 0;
+  return new Promise((resolve, reject) => {
+    autocannon(
+      {
+        url: `${url}/graphql`,
+        method: 'POST',
+        connections,
+        duration,
+        amount,
+        overallRate,
+        headers: { 'content-type': 'application/json' },
+        requests: [
+          {
+            setupRequest(request) {
+              const i = counter++;
+              request.body = JSON.stringify({ query: MUTATION, variables: { input: { groupId: '@TGS#2CLUZEAEJ', memberAccount: member(i), unreadCount: i % 100 } } });
+              return request;
+            },
+          },
+        ],
+      },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    );
+  });
+}
+
+async function fakeStats(imUrl) {
+  return (await fetch(`${imUrl}/stats`)).json();
+}
+
+function maxInAnyWindow(times, windowMs = 1000) {
+  const sorted = [...times].sort((a, b) => a - b);
+  let best = 0;
+  for (let start = 0, end = 0; end < sorted.length; end++) {
+    while (sorted[end] - sorted[start] >= windowMs) start++;
+    best = Math.max(best, end - start + 1);
+  }
+  return best;
+}
+
+async function overhead() {
+  const im = await startFakeIm(0);
+  const rows = [];
+  for (const kind of ['bare proxy', 'plain Apollo', 'gateway']) {
+    const target = kind === 'gateway'
+      ? await startGateway(im.url, { IM_RATE_LIMIT_PER_SECOND: '1000000', IM_COALESCE_WINDOW_MS: '0' })
+      : await startTarget(kind, im.url);
+    const pid = nodePid(target.child);
+    await load(target.url, { connections: 20, duration: 2, member: (i) => `warm${i}` }); // warm-up (JIT)
+    const ticksBefore = cpuTicks(pid);
+    const result = await load(target.url, { connections: 20, duration: 8, member: (i) => `member${i}` });
+    const cpuMs = ((cpuTicks(pid) - ticksBefore) * 1000) / TICKS_PER_SECOND;
+    const requests = result.requests.total;
+    rows.push({ kind, rps: result.requests.average, cpuUs: (cpuMs * 1000) / requests, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx, rss: peakRssMiB(pid) });
+    target.child.kill('SIGTERM');
+  }
+  im.child.kill();
+  return rows;
+}
+
+async function coalescing(imDelayMs) {
+  const im = await startFakeIm(imDelayMs);
+  const gateway = await startGateway(im.url, {});
+  const post = (memberAccount, unreadCount) =>
+    fetch(`${gateway.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: MUTATION, variables: { input: { groupId: '@TGS#2CLUZEAEJ', memberAccount, unreadCount } } }),
+    }).then((r) => r.json());
+  const scenarios = [
+    ['1,000 concurrent identical updates', 1, () => post('bob', 5)],
+    ['1,000 updates over 100 members', 100, (i) => post(`m${i % 100}`, i)],
+    ['1,000 updates for 1,000 distinct members', 1000, (i) => post(`d${i}`, 1)],
+  ];
+  const rows = [];
+  for (const [name, ideal, send] of scenarios) {
+    await fetch(`${im.url}/reset`, { method: 'POST' });
+    const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => send(i)));
+    const failed = results.filter((r) => r.errors).length;
+    const { calls, arrivals } = await fakeStats(im.url);
+    rows.push({ name, ideal, calls, failed, imDelayMs, spreadMs: ideal === 1000 ? null : Math.max(...arrivals) - Math.min(...arrivals) });
+  }
+  const rss = peakRssMiB(nodePid(gateway.child));
+  gateway.child.kill('SIGTERM');
+  im.child.kill();
+  return { rows, rss };
+}
+
+async function cap() {
+  const im = await startFakeIm(0);
+  const gateway = await startGateway(im.url, {});
+  // 5x overload: 1,000 updates/s offered for 4 s (10 every 10 ms, each its own request) against 200/s.
+  const outcomes = { ok: 0, RATE_LIMITED: 0, other: 0 };
+  const pending = [];
+  for (let tick = 0; tick < 400; tick++) {
+    for (let j = 0; j < 10; j++) {
+      const i = tick * 10 + j;
+      pending.push(
+        fetch(`${gateway.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query: MUTATION, variables: { input: { groupId: '@TGS#2CLUZEAEJ', memberAccount: `c${i}`, unreadCount: 1 } } }),
+        })
+          .then((r) => r.json())
+          .then((body) => {
+            const code = body.errors?.[0]?.extensions?.code;
+            outcomes[code === undefined ? 'ok' : code === 'RATE_LIMITED' ? 'RATE_LIMITED' : 'other'] += 1;
+          }, () => (outcomes.other += 1)),
+      );
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  await Promise.all(pending);
+  const stats = await fakeStats(im.url);
+  const rss = peakRssMiB(nodePid(gateway.child));
+  gateway.child.kill('SIGTERM');
+  im.child.kill();
+  return { offered: pending.length, outcomes, imCalls: stats.calls, maxWindow: maxInAnyWindow(stats.arrivals), rss };
+}
+
+(async () => {
+  console.log(`# im-graphql-gateway benchmark\n\nNode ${process.version}, ${require('node:os').cpus().length} cores, targets ${hasTaskset ? 'pinned to core 1 with taskset' : 'not pinned (no taskset)'}; load generator: autocannon in the harness process.\n`);
+  const rows = await overhead();
+  const floor = rows[0];
+  const apollo = rows[1];
+  console.log('## Overhead: one mutation per request, distinct members, IM answering at once\n');
+  console.log('| server | req/s | CPU µs/req | × bare proxy CPU | × plain Apollo CPU | p50 ms | p99 ms | errors | peak RSS MiB |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    console.log(`| ${r.kind} | ${r.rps.toFixed(0)} | ${r.cpuUs.toFixed(0)} | ${(r.cpuUs / floor.cpuUs).toFixed(2)} | ${(r.cpuUs / apollo.cpuUs).toFixed(2)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.rss.toFixed(0)} |`);
+  }
+  const fast = await coalescing(20);
+  const slow = await coalescing(500);
+  console.log('\n## Coalescing: 1,000 updates sent at once (default 5 ms window, limit 200/s)\n');
+  console.log('| scenario | IM reply time | IM calls | ideal | arrival spread of IM calls, ms | failed updates |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  for (const r of [...fast.rows, ...slow.rows]) console.log(`| ${r.name} | ${r.imDelayMs} ms | ${r.calls} | ${r.ideal} | ${r.spreadMs ?? '–'} | ${r.failed} |`);
+  const k = await cap();
+  console.log('\n## The cap: 5× overload (1,000 updates/s offered for 4 s against 200/s)\n');
+  console.log('| updates offered | applied | RATE_LIMITED | other errors | IM calls made | most IM calls in any 1 s window | limit |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|');
+  console.log(`| ${k.offered} | ${k.outcomes.ok} | ${k.outcomes.RATE_LIMITED} | ${k.outcomes.other} | ${k.imCalls} | ${k.maxWindow} | 200 |`);
+  console.log(`\nPeak RSS of the gateway process: ${Math.max(fast.rss, slow.rss, k.rss, rows[2].rss).toFixed(0)} MiB (overhead run ${rows[2].rss.toFixed(0)}, coalescing runs ${fast.rss.toFixed(0)} / ${slow.rss.toFixed(0)}, overload run ${k.rss.toFixed(0)}).`);
+})()
+  .catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    for (const child of children) child.kill('SIGKILL');
+  });
