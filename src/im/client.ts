@@ -76,7 +76,8 @@ export class ImHttpClient {
         path: `${this.pathPrefix}/v4/${command}?${query}`,
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
-        // headersTimeout/bodyTimeout (set on the pool) bound the wait without a timer per call.
+        // undici's own headers/body timeouts are coarse (about a second); this bounds the whole call exactly.
+        signal: AbortSignal.timeout(this.timeoutMs),
       });
       statusCode = response.statusCode;
       text = await response.body.text();
@@ -111,5 +112,6 @@ export function parseReply(text: string): ImReply {
 
 function isTimeout(error: unknown): boolean {
   const code = (error as { code?: string } | null)?.code;
-  return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
+  const name = (error as { name?: string } | null)?.name;
+  return name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
 }
