@@ -24,6 +24,12 @@ export interface Config {
   /** Human-readable logs: development in a terminal. */
   prettyLogs: boolean;
   maxRequestBodyBytes: number;
+  /** Introspection: on in development; in production only with GRAPHQL_INTROSPECTION=true. */
+  introspection: boolean;
+  /** Browser origins allowed by CORS; default Apollo Studio in development, none in production. */
+  corsOrigins: string[];
+  /** Apollo GraphOS usage reporting, when both APOLLO_KEY and APOLLO_GRAPH_REF are set. */
+  apolloGraphOs?: { key: string; graphRef: string };
   im: {
     target: ImTarget;
     adminIdentifier: string;
@@ -79,6 +85,9 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     prettyLogs: !production && process.stdout.isTTY === true,
     maxRequestBodyBytes: integer(env, 'MAX_REQUEST_BODY_BYTES', DEFAULT_MAX_REQUEST_BODY_BYTES, 1024),
+    introspection: boolean(env, 'GRAPHQL_INTROSPECTION', !production),
+    corsOrigins: origins(env, production),
+    apolloGraphOs: apolloGraphOs(env),
     im: {
       target,
       adminIdentifier: account(env, 'IM_ADMIN_IDENTIFIER', DEFAULT_ADMIN_IDENTIFIER),
@@ -108,6 +117,41 @@ function integer(env: Env, name: string, fallback: number | undefined, min: numb
   const value = Number(text);
   if (value < min || value > max) throw new ConfigError(name, `must be a whole number from ${min} to ${max}`);
   return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const text = nonEmpty(env, name)?.toLowerCase();
+  if (text === undefined) return fallback;
+  if (text !== 'true' && text !== 'false') throw new ConfigError(name, 'must be true or false');
+  return text === 'true';
+}
+
+/** Default in development: Apollo Studio's Explorer, so a local gateway can be explored from it. */
+export const DEVELOPMENT_CORS_ORIGINS = ['https://studio.apollographql.com'];
+
+function origins(env: Env, production: boolean): string[] {
+  const text = nonEmpty(env, 'CORS_ORIGINS');
+  if (text === undefined) return production ? [] : DEVELOPMENT_CORS_ORIGINS;
+  return text.split(',').map((origin) => {
+    const trimmed = origin.trim();
+    let url: URL;
+    try {
+      url = new URL(trimmed);
+    } catch {
+      throw new ConfigError('CORS_ORIGINS', 'must be a comma-separated list of origins like https://app.example.com');
+    }
+    if (url.origin !== trimmed) throw new ConfigError('CORS_ORIGINS', `has "${trimmed}", which is not an origin (scheme://host[:port], no path)`);
+    return trimmed;
+  });
+}
+
+function apolloGraphOs(env: Env): Config['apolloGraphOs'] {
+  const key = nonEmpty(env, 'APOLLO_KEY');
+  const graphRef = nonEmpty(env, 'APOLLO_GRAPH_REF');
+  if (key === undefined && graphRef === undefined) return undefined;
+  if (key === undefined) throw new ConfigError('APOLLO_KEY', 'is required when APOLLO_GRAPH_REF is set');
+  if (graphRef === undefined) throw new ConfigError('APOLLO_GRAPH_REF', 'is required when APOLLO_KEY is set');
+  return { key, graphRef };
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {

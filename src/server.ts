@@ -1,4 +1,10 @@
 import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
+import {
+  ApolloServerPluginLandingPageLocalDefault,
+  ApolloServerPluginLandingPageProductionDefault,
+} from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginUsageReporting } from '@apollo/server/plugin/usageReporting';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,6 +12,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config';
 import type { GatewayContext } from './graphql/context';
 import { formatError } from './graphql/errors';
+import { createGroupLoaders, type GroupLoaders } from './graphql/group/group-loaders';
 import { loggingPlugin } from './graphql/logging-plugin';
 import { buildGatewaySchema } from './graphql/schema';
 import { BodyTooLargeError, readBody } from './http/read-body';
@@ -55,18 +62,30 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     includeStacktraceInErrorResponses: false,
     // Shutdown is ours (main.ts): Apollo re-raising the signal would exit before accepted updates are sent.
     stopOnTerminationSignals: false,
-    plugins: [loggingPlugin()],
+    introspection: config.introspection,
+    apollo: config.apolloGraphOs,
+    plugins: [
+      loggingPlugin(),
+      config.production ? ApolloServerPluginLandingPageProductionDefault() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+      // Usage reporting only when GraphOS is configured; a subgraph's schema is published with rover, not reported.
+      config.apolloGraphOs ? ApolloServerPluginUsageReporting() : ApolloServerPluginUsageReportingDisabled(),
+    ],
   });
   await apollo.start();
 
   const requestContext = (requestId: string): GatewayContext => {
     let requestLogger: Logger | undefined;
+    let loaders: GroupLoaders | undefined;
     return {
       requestId,
       // Made on first use: most requests log nothing, and a pino child per request is measurable.
       get logger() {
         requestLogger ??= logger.child({ requestId });
         return requestLogger;
+      },
+      get loaders() {
+        loaders ??= createGroupLoaders(upstream.api);
+        return loaders;
       },
       upstream,
       config,
@@ -112,6 +131,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     const incomingId = request.headers[REQUEST_ID_HEADER];
     const requestId = typeof incomingId === 'string' && SAFE_REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
     response.setHeader(REQUEST_ID_HEADER, requestId);
+    if (applyCors(request, response, config.corsOrigins)) return;
     const path = (request.url ?? '/').split('?')[0];
     if (path === HEALTH_PATH) {
       sendJson(response, 200, { status: 'ok' });
@@ -154,6 +174,34 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     return stopping;
   };
   return { url, upstream, simulator, stop };
+}
+
+const CORS_ALLOWED_HEADERS = [
+  'content-type',
+  'authorization',
+  'apollo-require-preflight',
+  'x-apollo-operation-name',
+  'apollographql-client-name',
+  'apollographql-client-version',
+  'apollo-federation-include-trace',
+  REQUEST_ID_HEADER,
+].join(', ');
+
+/** Sets CORS headers for allowed origins; answers preflights itself (returns true when it did). */
+function applyCors(request: IncomingMessage, response: ServerResponse, allowedOrigins: readonly string[]): boolean {
+  const origin = request.headers.origin;
+  response.setHeader('vary', 'Origin');
+  if (origin === undefined || !allowedOrigins.includes(origin)) return false;
+  response.setHeader('access-control-allow-origin', origin);
+  response.setHeader('access-control-expose-headers', REQUEST_ID_HEADER);
+  if (request.method !== 'OPTIONS') return false;
+  response.writeHead(204, {
+    'access-control-allow-methods': 'GET, POST, OPTIONS',
+    'access-control-allow-headers': CORS_ALLOWED_HEADERS,
+    'access-control-max-age': '600',
+  });
+  response.end();
+  return true;
 }
 
 function sendJson(response: ServerResponse, status: number, payload: unknown): void {

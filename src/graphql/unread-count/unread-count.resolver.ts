@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
 import { GatewayErrorCode } from '../../im/error-codes';
+import type { GroupMember } from '../group/group.type';
 import type { GatewayContext } from '../context';
 import { INTERNAL_ERROR, toClientError } from '../errors';
 import { assertValidInput } from '../validation';
@@ -24,7 +25,7 @@ export class UnreadCountResolver {
   ): Promise<SetGroupMemberUnreadCountPayload> {
     assertValidInput(input, 'input');
     const outcome = await context.upstream.coalescer.submit(input);
-    return { groupId: input.groupId, memberAccount: input.memberAccount, ...outcome };
+    return { groupId: input.groupId, memberAccount: input.memberAccount, ...outcome, member: memberOf(input) };
   }
 
   @Mutation(() => SetGroupMemberUnreadCountsPayload, {
@@ -49,14 +50,18 @@ export class UnreadCountResolver {
         try {
           assertValidInput(input, `inputs[${index}]`);
           const outcome = await context.upstream.coalescer.submit(input);
-          return { groupId: input.groupId, memberAccount: input.memberAccount, unreadCount: outcome.unreadCount, ok: true, error: null };
+          return { ...memberOf(input), unreadCount: outcome.unreadCount, ok: true, error: null, member: memberOf(input) };
         } catch (thrown) {
           const error = toClientError(thrown);
           if (error === undefined) context.logger.error({ err: thrown, item: index }, 'unexpected error in batch item');
-          return { groupId: input.groupId, memberAccount: input.memberAccount, unreadCount: input.unreadCount, ok: false, error: error ?? INTERNAL_ERROR };
+          return { ...memberOf(input), unreadCount: input.unreadCount, ok: false, error: error ?? INTERNAL_ERROR, member: memberOf(input) };
         }
       }),
     );
     return { results };
   }
+}
+
+function memberOf(input: SetGroupMemberUnreadCountInput): GroupMember {
+  return { groupId: input.groupId, memberAccount: input.memberAccount };
 }

@@ -1,4 +1,5 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { GroupMember } from '../group/group.type';
 
 @ObjectType({ description: "The result of setting one member's unread count." })
 export class SetGroupMemberUnreadCountPayload {
@@ -16,6 +17,9 @@ export class SetGroupMemberUnreadCountPayload {
 
   @Field({ description: 'True when this update shared its IM call with other concurrent updates for the same member.' })
   coalesced!: boolean;
+
+  @Field(() => GroupMember, { description: 'The member, as an entity a supergraph can follow into other subgraphs.' })
+  member!: GroupMember;
 }
 
 @ObjectType({ description: 'Why one item of a batch failed; the same facts the single mutation puts in `extensions`.' })
@@ -52,6 +56,9 @@ export class SetGroupMemberUnreadCountResult {
 
   @Field(() => UnreadCountError, { nullable: true, description: 'Why the item failed; null when `ok`.' })
   error?: UnreadCountError | null;
+
+  @Field(() => GroupMember, { description: 'The member, as an entity a supergraph can follow into other subgraphs.' })
+  member!: GroupMember;
 }
 
 @ObjectType({ description: 'Per-item results of a batch update.' })

@@ -1,0 +1,49 @@
+import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+
+/** Group types, as IM's REST API names them. */
+export enum GroupType {
+  Private = 'Private',
+  Public = 'Public',
+  ChatRoom = 'ChatRoom',
+  AVChatRoom = 'AVChatRoom',
+  Community = 'Community',
+}
+registerEnumType(GroupType, {
+  name: 'GroupType',
+  description: 'An IM group type. Private is the console\'s "Work" group, ChatRoom its "Meeting" group.',
+});
+
+/** A member's role, as IM's get_role_in_group answers it. */
+export enum GroupRole {
+  Owner = 'Owner',
+  Admin = 'Admin',
+  Member = 'Member',
+  NotMember = 'NotMember',
+}
+registerEnumType(GroupRole, { name: 'GroupRole', description: "An account's role in a group; NotMember when it is not in the group." });
+
+@Directive('@key(fields: "id")')
+@ObjectType({ description: 'An IM group. An entity: other subgraphs can join on `id`.' })
+export class Group {
+  @Field(() => ID, { description: 'The IM group ID (`GroupId`).' })
+  id!: string;
+
+  @Field(() => GroupType, { description: "The group's type, read from IM's get_group_info (batched, up to 50 groups a call)." })
+  type?: GroupType;
+}
+
+@Directive('@key(fields: "groupId memberAccount")')
+@ObjectType({ description: 'An account in the context of one IM group. An entity: other subgraphs can join on `groupId memberAccount`.' })
+export class GroupMember {
+  @Field(() => ID, { description: 'The IM group ID (`GroupId`).' })
+  groupId!: string;
+
+  @Field(() => ID, { description: 'The IM account (`Member_Account`).' })
+  memberAccount!: string;
+
+  @Field(() => GroupRole, { description: "The account's role in the group, read from IM's get_role_in_group (batched, up to 500 accounts a call)." })
+  role?: GroupRole;
+
+  @Field(() => Group, { description: 'The group.' })
+  group?: Group;
+}

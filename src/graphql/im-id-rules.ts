@@ -1,0 +1,22 @@
+import { IsByteLength, Matches } from 'class-validator';
+
+/** IM group IDs: printable ASCII, at most 48 bytes. */
+const GROUP_ID_RULE = /^[\x20-\x7e]{1,48}$/;
+/** IM accounts: 1 to 32 bytes; control characters never make a valid account. */
+const MAX_ACCOUNT_BYTES = 32;
+const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
+
+/** class-validator rule for an IM group ID; the message names the decorated field. */
+export function IsImGroupId(): PropertyDecorator {
+  return Matches(GROUP_ID_RULE, { message: '$property must be 1 to 48 bytes of printable ASCII' });
+}
+
+/** class-validator rules for an IM account (`Member_Account`, `identifier`). */
+export function IsImAccount(): PropertyDecorator {
+  const length = IsByteLength(1, MAX_ACCOUNT_BYTES, { message: `$property must be 1 to ${MAX_ACCOUNT_BYTES} bytes` });
+  const printable = Matches(NO_CONTROL_CHARACTERS, { message: '$property must not contain control characters' });
+  return (target, property) => {
+    length(target, property);
+    printable(target, property);
+  };
+}
