@@ -6,6 +6,7 @@ const { spawn, spawnSync } = require('node:child_process');
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const autocannon = require('autocannon');
+const { maxInAnyWindow } = require('./sliding-window');
 
 const ROOT = join(__dirname, '..');
 const SDKAPPID = '1400000001';
@@ -107,16 +108,6 @@ function load(url, { connections, duration, amount, overallRate, member }) {
 
 async function fakeStats(imUrl) {
   return (await fetch(`${imUrl}/stats`)).json();
-}
-
-function maxInAnyWindow(times, windowMs = 1000) {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let start = 0, end = 0; end < sorted.length; end++) {
-    while (sorted[end] - sorted[start] >= windowMs) start++;
-    best = Math.max(best, end - start + 1);
-  }
-  return best;
 }
 
 async function overhead() {

@@ -62,6 +62,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     includeStacktraceInErrorResponses: false,
     // Shutdown is ours (main.ts): Apollo re-raising the signal would exit before accepted updates are sent.
     stopOnTerminationSignals: false,
+    logger: logger.child({ component: 'apollo' }),
     introspection: config.introspection,
     apollo: config.apolloGraphOs,
     plugins: [

@@ -3,16 +3,9 @@ import { ImError } from '../../src/im/im-error';
 import { FakeIm, OK_REPLY } from '../support/fake-im';
 import { SET_UNREAD, startTestGateway } from '../support/gateway';
 
-/** The most timestamps that fall in any window of `windowMs` (sliding, as IM counts). */
-function maxInAnyWindow(times: number[], windowMs = 1000): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let start = 0, end = 0; end < sorted.length; end++) {
-    while (sorted[end] - sorted[start] >= windowMs) start++;
-    best = Math.max(best, end - start + 1);
-  }
-  return best;
-}
+// The same sliding-window count the benchmark uses.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { maxInAnyWindow } = require('../../bench/sliding-window') as { maxInAnyWindow: (times: number[], windowMs?: number) => number };
 
 describe('PacingRateLimiter', () => {
   it('never grants more than the limit within any one-second window, paced rather than in a burst', async () => {
