@@ -1,6 +1,5 @@
 import DataLoader from 'dataloader';
 import { MAX_ACCOUNTS_PER_ROLE_CALL, MAX_GROUPS_PER_INFO_CALL, type ImApi, type ImGroupRole, type ImGroupType } from '../../im/im-api';
-import { ImError } from '../../im/im-error';
 
 export interface MemberKey {
   groupId: string;
@@ -18,7 +17,8 @@ export function createGroupLoaders(api: ImApi): GroupLoaders {
     groupType: new DataLoader<string, ImGroupType>(
       async (groupIds) => {
         const types = await api.getGroupTypes(groupIds);
-        return groupIds.map((groupId) => types.get(groupId) ?? ImError.unavailable('get_group_info reply left a group out'));
+        // getGroupTypes answers every ID: a type, or that group's own error.
+        return groupIds.map((groupId) => types.get(groupId)!);
       },
       { maxBatchSize: MAX_GROUPS_PER_INFO_CALL },
     ),
