@@ -35,6 +35,8 @@ interface Round {
 }
 
 interface MemberState {
+  groupId: string;
+  memberAccount: string;
   inFlight?: Round;
   next?: Round;
 }
@@ -100,15 +102,14 @@ export class UnreadCountCoalescer {
   }
 
   private async dispatchWindow(updates: readonly UnreadCountUpdate[]): Promise<Array<UnreadCountOutcome | Error>> {
-    const lastValueByMember = new Map<string, { unreadCount: number; callers: number }>();
+    const lastByMember = new Map<string, { update: UnreadCountUpdate; callers: number }>();
     for (const update of updates) {
       const key = memberKey(update);
-      const merged = lastValueByMember.get(key);
-      lastValueByMember.set(key, { unreadCount: update.unreadCount, callers: (merged?.callers ?? 0) + 1 });
+      lastByMember.set(key, { update, callers: (lastByMember.get(key)?.callers ?? 0) + 1 });
     }
     const roundByMember = new Map<string, Promise<UnreadCountOutcome>>();
-    for (const [key, { unreadCount, callers }] of lastValueByMember) {
-      roundByMember.set(key, this.enqueue(key, unreadCount, callers));
+    for (const [key, { update, callers }] of lastByMember) {
+      roundByMember.set(key, this.enqueue(key, update, callers));
     }
     return Promise.all(
       updates.map((update) =>
@@ -120,10 +121,11 @@ export class UnreadCountCoalescer {
     );
   }
 
-  private enqueue(key: string, unreadCount: number, callers: number): Promise<UnreadCountOutcome> {
+  private enqueue(key: string, update: UnreadCountUpdate, callers: number): Promise<UnreadCountOutcome> {
+    const { unreadCount } = update;
     let state = this.members.get(key);
     if (state === undefined) {
-      state = {};
+      state = { groupId: update.groupId, memberAccount: update.memberAccount };
       this.members.set(key, state);
     }
     if (state.next !== undefined) {
@@ -146,7 +148,7 @@ export class UnreadCountCoalescer {
 
   private start(key: string, state: MemberState, round: Round): void {
     state.inFlight = round;
-    const [groupId, memberAccount] = splitMemberKey(key);
+    const { groupId, memberAccount } = state;
     // The value is read when the call starts: a `next` round may have been updated until then.
     const sent = Promise.resolve()
       .then(() => this.send({ groupId, memberAccount, unreadCount: round.unreadCount }))
@@ -181,9 +183,4 @@ function newRound(unreadCount: number, callers: number): Round {
 // Group IDs are printable ASCII, so a newline cannot occur in one.
 function memberKey(update: UnreadCountUpdate): string {
   return `${update.groupId}\n${update.memberAccount}`;
-}
-
-function splitMemberKey(key: string): [string, string] {
-  const cut = key.indexOf('\n');
-  return [key.slice(0, cut), key.slice(cut + 1)];
 }
