@@ -2,6 +2,7 @@ import { DEFAULT_IM_TIMEOUT_MS } from './im/client';
 import { DEFAULT_COALESCE_WINDOW_MS } from './im/coalescer';
 import { DEFAULT_MAX_QUEUE_WAIT_MS, DEFAULT_RATE_LIMIT_PER_SECOND } from './im/rate-limiter';
 import { IM_REGIONS, regionBaseUrl, type ImRegion } from './im/regions';
+import { isImAccountText } from './im/im-ids';
 import { DEFAULT_MAX_RETRIES, DEFAULT_RETRY_DEADLINE_MS } from './im/retry';
 
 /** Default 500: IM's own per-call member limit on the migration import endpoint. */
@@ -10,6 +11,21 @@ export const DEFAULT_PORT = 4000;
 export const DEFAULT_ADMIN_IDENTIFIER = 'administrator';
 /** Default 1 MiB: far above any legitimate request, including a full batch of 500 updates. */
 export const DEFAULT_MAX_REQUEST_BODY_BYTES = 1024 * 1024;
+/** Operation limits: far above what the schema's real operations need (depth 4, complexity under 50). */
+export const DEFAULT_MAX_QUERY_DEPTH = 10;
+export const DEFAULT_MAX_QUERY_COMPLEXITY = 1000;
+export const DEFAULT_MAX_ROOT_MUTATION_FIELDS = 10;
+/** Group types never change; 10,000 entries cost about a megabyte. */
+export const DEFAULT_GROUP_TYPE_CACHE_SIZE = 10_000;
+export const DEFAULT_JWT_ACCOUNT_CLAIM = 'sub';
+
+/** How callers prove who they are. */
+export const AUTH_MODES = ['usersig', 'jwt', 'none'] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
+
+export type AuthConfig =
+  | { mode: 'usersig' | 'none' }
+  | { mode: 'jwt'; jwksUrl: string; issuer: string; audience: string; accountClaim: string };
 
 /** Where IM calls go: Tencent Cloud IM, or the built-in simulator started in-process. */
 export type ImTarget =
@@ -30,6 +46,17 @@ export interface Config {
   corsOrigins: string[];
   /** Apollo GraphOS usage reporting, when both APOLLO_KEY and APOLLO_GRAPH_REF are set. */
   apolloGraphOs?: { key: string; graphRef: string };
+  auth: AuthConfig & {
+    /** App admin accounts (IM_ADMIN_IDENTIFIER plus ADMIN_ACCOUNTS): may update anyone's count. */
+    adminAccounts: ReadonlySet<string>;
+    /** A member may set their own unread count. */
+    allowSelfUpdate: boolean;
+  };
+  limits: {
+    maxQueryDepth: number;
+    maxQueryComplexity: number;
+    maxRootMutationFields: number;
+  };
   im: {
     target: ImTarget;
     adminIdentifier: string;
@@ -40,6 +67,9 @@ export interface Config {
     maxRetries: number;
     retryDeadlineMs: number;
     maxBatchSize: number;
+    /** Look the group's type up before setting (ChatRoom and AVChatRoom would silently ignore the set). */
+    checkGroupType: boolean;
+    groupTypeCacheSize: number;
   };
 }
 
@@ -78,6 +108,7 @@ export function loadConfig(env: Env = process.env): Config {
   if (target.kind === 'simulator') imRegion(env); // still validated, so a typo is caught before going live
 
   const production = env.NODE_ENV === 'production';
+  const adminIdentifier = account(env, 'IM_ADMIN_IDENTIFIER', DEFAULT_ADMIN_IDENTIFIER);
   return {
     port: integer(env, 'PORT', DEFAULT_PORT, 0, 65535),
     host: nonEmpty(env, 'HOST') ?? '0.0.0.0',
@@ -88,9 +119,19 @@ export function loadConfig(env: Env = process.env): Config {
     introspection: boolean(env, 'GRAPHQL_INTROSPECTION', !production),
     corsOrigins: origins(env, production),
     apolloGraphOs: apolloGraphOs(env),
+    auth: {
+      ...authConfig(env, target),
+      adminAccounts: new Set([adminIdentifier, ...accountList(env, 'ADMIN_ACCOUNTS')]),
+      allowSelfUpdate: boolean(env, 'ALLOW_SELF_UPDATE', true),
+    },
+    limits: {
+      maxQueryDepth: integer(env, 'MAX_QUERY_DEPTH', DEFAULT_MAX_QUERY_DEPTH, 1, 100),
+      maxQueryComplexity: integer(env, 'MAX_QUERY_COMPLEXITY', DEFAULT_MAX_QUERY_COMPLEXITY, 1),
+      maxRootMutationFields: integer(env, 'MAX_ROOT_MUTATION_FIELDS', DEFAULT_MAX_ROOT_MUTATION_FIELDS, 1, 1000),
+    },
     im: {
       target,
-      adminIdentifier: account(env, 'IM_ADMIN_IDENTIFIER', DEFAULT_ADMIN_IDENTIFIER),
+      adminIdentifier,
       timeoutMs: integer(env, 'IM_TIMEOUT_MS', DEFAULT_IM_TIMEOUT_MS, 1),
       rateLimitPerSecond: integer(env, 'IM_RATE_LIMIT_PER_SECOND', DEFAULT_RATE_LIMIT_PER_SECOND, 1),
       maxQueueWaitMs: integer(env, 'IM_MAX_QUEUE_WAIT_MS', DEFAULT_MAX_QUEUE_WAIT_MS, 0),
@@ -98,6 +139,8 @@ export function loadConfig(env: Env = process.env): Config {
       maxRetries: integer(env, 'IM_MAX_RETRIES', DEFAULT_MAX_RETRIES, 0, 10),
       retryDeadlineMs: integer(env, 'IM_RETRY_DEADLINE_MS', DEFAULT_RETRY_DEADLINE_MS, 1),
       maxBatchSize: integer(env, 'IM_MAX_BATCH_SIZE', DEFAULT_MAX_BATCH_SIZE, 1, 10_000),
+      checkGroupType: boolean(env, 'CHECK_GROUP_TYPE', true),
+      groupTypeCacheSize: integer(env, 'GROUP_TYPE_CACHE_SIZE', DEFAULT_GROUP_TYPE_CACHE_SIZE, 0),
     },
   };
 }
@@ -167,10 +210,40 @@ function imRegion(env: Env): ImRegion {
 
 function account(env: Env, name: string, fallback: string): string {
   const value = nonEmpty(env, name) ?? fallback;
-  if (Buffer.byteLength(value) > 32 || /[\p{Cc}]/u.test(value)) {
-    throw new ConfigError(name, 'must be an IM account: 1 to 32 bytes, no control characters');
-  }
+  if (!isImAccountText(value)) throw new ConfigError(name, 'must be an IM account: 1 to 32 bytes, no control characters');
   return value;
+}
+
+function accountList(env: Env, name: string): string[] {
+  const text = nonEmpty(env, name);
+  if (text === undefined) return [];
+  return text.split(',').map((item) => {
+    const value = item.trim();
+    if (!isImAccountText(value)) throw new ConfigError(name, 'must be a comma-separated list of IM accounts (1 to 32 bytes each)');
+    return value;
+  });
+}
+
+/**
+ * AUTH_MODE defaults to `usersig` against Tencent and to `none` on the built-in simulator. `none` in front
+ * of Tencent must be asked for explicitly (main.ts then warns at start-up).
+ */
+function authConfig(env: Env, target: ImTarget): AuthConfig {
+  const mode = oneOf(env, 'AUTH_MODE', AUTH_MODES, target.kind === 'simulator' ? 'none' : 'usersig');
+  if (mode !== 'jwt') return { mode };
+  const jwksUrl = nonEmpty(env, 'JWT_JWKS_URL');
+  if (jwksUrl === undefined) throw new ConfigError('JWT_JWKS_URL', 'is required when AUTH_MODE=jwt');
+  const issuer = nonEmpty(env, 'JWT_ISSUER');
+  if (issuer === undefined) throw new ConfigError('JWT_ISSUER', 'is required when AUTH_MODE=jwt');
+  const audience = nonEmpty(env, 'JWT_AUDIENCE');
+  if (audience === undefined) throw new ConfigError('JWT_AUDIENCE', 'is required when AUTH_MODE=jwt');
+  return {
+    mode,
+    jwksUrl: httpUrl('JWT_JWKS_URL', jwksUrl),
+    issuer,
+    audience,
+    accountClaim: nonEmpty(env, 'JWT_ACCOUNT_CLAIM') ?? DEFAULT_JWT_ACCOUNT_CLAIM,
+  };
 }
 
 function httpUrl(name: string, text: string): string {

@@ -9,11 +9,15 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { authenticationPlugin } from './auth/authentication-plugin';
+import { createAuthenticator } from './auth/authenticator';
+import type { Caller } from './auth/caller';
 import type { Config } from './config';
 import type { GatewayContext } from './graphql/context';
 import { formatError } from './graphql/errors';
 import { createGroupLoaders, type GroupLoaders } from './graphql/group/group-loaders';
 import { loggingPlugin } from './graphql/logging-plugin';
+import { operationLimitsPlugin } from './graphql/operation-limits';
 import { buildGatewaySchema } from './graphql/schema';
 import { BodyTooLargeError, readBody } from './http/read-body';
 import { ImUpstream, type ImEndpoint } from './im/upstream';
@@ -56,6 +60,12 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       logger.warn({ attempt, code: error.code, imErrorCode: error.imErrorCode, imErrorInfo: error.imErrorInfo }, 'retrying IM call'),
   });
 
+  // Callers' UserSigs are checked against the app the gateway calls IM for (the simulator's, on the simulator).
+  const authenticate = createAuthenticator(config.auth, endpoint, config.im.adminIdentifier);
+  if (config.auth.mode === 'none' && simulator === undefined) {
+    logger.warn('AUTH_MODE=none in front of Tencent Cloud IM: EVERY CALLER ACTS AS THE APP ADMIN. Use it for local development only.');
+  }
+
   const apollo = new ApolloServer<GatewayContext>({
     schema: await buildGatewaySchema(),
     formatError,
@@ -67,6 +77,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     apollo: config.apolloGraphOs,
     plugins: [
       loggingPlugin(),
+      operationLimitsPlugin(config.limits),
+      authenticationPlugin(),
       config.production ? ApolloServerPluginLandingPageProductionDefault() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
       // Usage reporting only when GraphOS is configured; a subgraph's schema is published with rover, not reported.
       config.apolloGraphOs ? ApolloServerPluginUsageReporting() : ApolloServerPluginUsageReportingDisabled(),
@@ -74,11 +86,13 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   });
   await apollo.start();
 
-  const requestContext = (requestId: string): GatewayContext => {
+  const requestContext = (requestId: string, authorization: string | undefined): GatewayContext => {
     let requestLogger: Logger | undefined;
     let loaders: GroupLoaders | undefined;
+    let caller: Promise<Caller> | undefined;
     return {
       requestId,
+      authenticate: () => (caller ??= authenticate(authorization)),
       // Made on first use: most requests log nothing, and a pino child per request is measurable.
       get logger() {
         requestLogger ??= logger.child({ requestId });
@@ -116,7 +130,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     const httpGraphQLRequest: HTTPGraphQLRequest = { method: request.method ?? 'GET', headers, search: url.search, body };
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest,
-      context: async () => requestContext(requestId),
+      context: async () => requestContext(requestId, headers.get('authorization')),
     });
     response.statusCode = result.status ?? 200;
     for (const [name, value] of result.headers) response.setHeader(name, value);

@@ -39,7 +39,8 @@ export function toClientError(thrown: unknown): ClientError | undefined {
     });
   }
   if (error instanceof GraphQLError && error.originalError === undefined && typeof error.extensions.code === 'string') {
-    const { code, retryable, ...details } = error.extensions;
+    // `http` sets the response's status and headers; it is not for clients.
+    const { code, retryable, http: _http, ...details } = error.extensions;
     return { ...details, code, message: error.message, retryable: retryable === true };
   }
   return undefined;

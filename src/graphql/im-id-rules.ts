@@ -1,10 +1,5 @@
 import { IsByteLength, Matches } from 'class-validator';
-
-/** IM group IDs: printable ASCII, at most 48 bytes. */
-const GROUP_ID_RULE = /^[\x20-\x7e]{1,48}$/;
-/** IM accounts: 1 to 32 bytes; control characters never make a valid account. */
-const MAX_ACCOUNT_BYTES = 32;
-const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
+import { GROUP_ID_RULE, MAX_ACCOUNT_BYTES, NO_CONTROL_CHARACTERS } from '../im/im-ids';
 
 /** class-validator rule for an IM group ID; the message names the decorated field. */
 export function IsImGroupId(): PropertyDecorator {

@@ -1,7 +1,8 @@
 import type { Config } from '../config';
 import { AdminUserSig } from './admin-usersig';
 import { ImHttpClient, type ImCommand } from './client';
-import { UnreadCountCoalescer } from './coalescer';
+import { UnreadCountCoalescer, type UnreadCountOutcome, type UnreadCountUpdate } from './coalescer';
+import { GroupTypeCache } from './group-types';
 import { ImApi } from './im-api';
 import type { ImError } from './im-error';
 import { PacingRateLimiter, withRateLimit, type RateLimiter } from './rate-limiter';
@@ -30,6 +31,7 @@ export class ImUpstream {
   readonly adminUserSig: AdminUserSig;
   readonly api: ImApi;
   readonly coalescer: UnreadCountCoalescer;
+  readonly groupTypes: GroupTypeCache;
   private readonly client: ImHttpClient;
   private readonly limiters = new Map<ImCommand, RateLimiter>();
 
@@ -73,6 +75,20 @@ export class ImUpstream {
       windowMs: settings.coalesceWindowMs,
       onMerged: hooks.onMerged,
     });
+    this.groupTypes = new GroupTypeCache(this.api, settings.groupTypeCacheSize);
+  }
+
+  /**
+   * Refuses an update IM would silently ignore (CHECK_GROUP_TYPE): the group's type is looked up first.
+   * Callers authorize between this check and {@link setUnreadCount}.
+   */
+  async checkGroupType(groupId: string): Promise<void> {
+    if (this.settings.checkGroupType) await this.groupTypes.assertUnreadCountSupported(groupId);
+  }
+
+  /** Sends one accepted update through the coalescer (merging, ordering, rate limit, retries). */
+  setUnreadCount(update: UnreadCountUpdate): Promise<UnreadCountOutcome> {
+    return this.coalescer.submit(update);
   }
 
   /** Callers waiting for a limiter slot, over all commands. */

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config';
+import { signUserSig } from '../../src/im/usersig';
 import { createLogger } from '../../src/logger';
 import { startGateway, type RunningGateway } from '../../src/server';
 
@@ -20,7 +21,9 @@ export class LogCapture extends Writable {
 
 export interface TestGateway extends RunningGateway {
   logs: LogCapture;
-  /** POSTs a GraphQL operation as a browser client would. */
+  /** `Authorization: UserSig …` for an account of the app the gateway serves (simulator or test app). */
+  userSigHeader(account: string, expireSeconds?: number): Record<string, string>;
+  /** POSTs a GraphQL operation as a browser client would, as the app admin unless `headers` has its own `authorization`. */
   graphql(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse>;
 }
 
@@ -33,13 +36,21 @@ export interface GraphQLResponse {
 /** Starts a real gateway on a free port. With `imBaseUrl` it talks to that fake IM; otherwise to its built-in simulator. */
 export async function startTestGateway(env: Record<string, string> = {}, imBaseUrl?: string): Promise<TestGateway> {
   const target = imBaseUrl === undefined ? {} : { IM_SDKAPPID: String(TEST_SDKAPPID), IM_SECRET_KEY: TEST_SECRET_KEY, IM_API_BASE_URL: imBaseUrl };
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', IM_TIMEOUT_MS: '1000', ...target, ...env });
+  // Scripted fake IMs answer set calls only; tests of the group-type check turn it back on.
+  const fakeImDefaults = imBaseUrl === undefined ? {} : { CHECK_GROUP_TYPE: 'false' };
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', IM_TIMEOUT_MS: '1000', ...target, ...fakeImDefaults, ...env });
   const logs = new LogCapture();
   const gateway = await startGateway(config, createLogger({ level: 'debug', destination: logs }));
+  const app = gateway.simulator ?? { sdkAppId: TEST_SDKAPPID, secretKey: TEST_SECRET_KEY };
+  const userSigHeader = (account: string, expireSeconds = 3600): Record<string, string> => ({
+    authorization: `UserSig ${signUserSig({ sdkAppId: app.sdkAppId, secretKey: app.secretKey, identifier: account, expireSeconds })}`,
+  });
+  const adminHeader = userSigHeader(config.im.adminIdentifier);
   return {
     ...gateway,
     logs,
-    graphql: (query, variables, headers = {}) => postGraphQL(`${gateway.url}/graphql`, query, variables, headers),
+    userSigHeader,
+    graphql: (query, variables, headers = {}) => postGraphQL(`${gateway.url}/graphql`, query, variables, { ...adminHeader, ...headers }),
   };
 }
 

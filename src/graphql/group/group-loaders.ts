@@ -1,27 +1,21 @@
 import DataLoader from 'dataloader';
-import { MAX_ACCOUNTS_PER_ROLE_CALL, MAX_GROUPS_PER_INFO_CALL, type ImApi, type ImGroupRole, type ImGroupType } from '../../im/im-api';
+import { MAX_ACCOUNTS_PER_ROLE_CALL, type ImApi, type ImGroupRole } from '../../im/im-api';
 
 export interface MemberKey {
   groupId: string;
   memberAccount: string;
 }
 
-/** Per-request read loaders: one get_group_info per 50 groups, one get_role_in_group per group and 500 accounts. */
+/**
+ * Per-request read loaders: one get_role_in_group per group and 500 accounts. Roles can change, so they
+ * are never kept beyond the request; group types never change and live in the process-wide GroupTypeCache.
+ */
 export interface GroupLoaders {
-  groupType: DataLoader<string, ImGroupType>;
   role: DataLoader<MemberKey, ImGroupRole, string>;
 }
 
 export function createGroupLoaders(api: ImApi): GroupLoaders {
   return {
-    groupType: new DataLoader<string, ImGroupType>(
-      async (groupIds) => {
-        const types = await api.getGroupTypes(groupIds);
-        // getGroupTypes answers every ID: a type, or that group's own error.
-        return groupIds.map((groupId) => types.get(groupId)!);
-      },
-      { maxBatchSize: MAX_GROUPS_PER_INFO_CALL },
-    ),
     role: new DataLoader<MemberKey, ImGroupRole, string>(
       async (keys) => {
         const accountsByGroup = new Map<string, string[]>();

@@ -14,7 +14,7 @@ export class GroupResolver {
 
   @FieldResolver(() => GroupType)
   async type(@Root() group: Group, @Ctx() context: GatewayContext): Promise<GroupType> {
-    return (await context.loaders.groupType.load(group.id)) as GroupType;
+    return (await context.upstream.groupTypes.typeOf(group.id)) as GroupType;
   }
 }
 

@@ -1,5 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
+import { authorizeUpdate } from '../../auth/authorize';
+import type { UnreadCountOutcome } from '../../im/coalescer';
 import { GatewayErrorCode } from '../../im/error-codes';
 import type { GroupMember } from '../group/group.type';
 import type { GatewayContext } from '../context';
@@ -23,8 +25,7 @@ export class UnreadCountResolver {
     input: SetGroupMemberUnreadCountInput,
     @Ctx() context: GatewayContext,
   ): Promise<SetGroupMemberUnreadCountPayload> {
-    assertValidInput(input, 'input');
-    const outcome = await context.upstream.coalescer.submit(input);
+    const outcome = await acceptUpdate(input, 'input', context);
     return { groupId: input.groupId, memberAccount: input.memberAccount, ...outcome, member: memberOf(input) };
   }
 
@@ -48,8 +49,7 @@ export class UnreadCountResolver {
     const results = await Promise.all(
       inputs.map(async (input, index): Promise<SetGroupMemberUnreadCountResult> => {
         try {
-          assertValidInput(input, `inputs[${index}]`);
-          const outcome = await context.upstream.coalescer.submit(input);
+          const outcome = await acceptUpdate(input, `inputs[${index}]`, context);
           return { ...memberOf(input), unreadCount: outcome.unreadCount, ok: true, error: null, member: memberOf(input) };
         } catch (thrown) {
           const error = toClientError(thrown);
@@ -60,6 +60,18 @@ export class UnreadCountResolver {
     );
     return { results };
   }
+}
+
+/**
+ * One update's way in, the same for single and batch: valid input → the caller → the group's type
+ * (no silent no-ops) → the caller's right over this member → the coalescer. Any refusal costs no set call.
+ */
+async function acceptUpdate(input: SetGroupMemberUnreadCountInput, field: string, context: GatewayContext): Promise<UnreadCountOutcome> {
+  assertValidInput(input, field);
+  const caller = await context.authenticate();
+  await context.upstream.checkGroupType(input.groupId);
+  await authorizeUpdate(caller, input, context.config.auth, (member) => context.loaders.role.load(member));
+  return context.upstream.setUnreadCount(input);
 }
 
 function memberOf(input: SetGroupMemberUnreadCountInput): GroupMember {

@@ -1,0 +1,27 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { GatewayContext } from '../graphql/context';
+import { isIntrospectionField, rootResponseKeys, fragmentsOf } from '../graphql/selections';
+
+/** Root fields anyone may ask for: the gateway's status, and the SDL a router composes from. */
+export const PUBLIC_ROOT_FIELDS: ReadonlySet<string> = new Set(['imGateway', '_service']);
+
+/**
+ * Authenticates once per operation, before any resolver runs, when the operation selects anything but
+ * public root fields or introspection: missing or bad credentials refuse it whole with 401 and no IM call.
+ */
+export function authenticationPlugin(): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, document, contextValue }) {
+          if (operation === undefined) return; // Apollo itself refuses a request without an operation
+          const fragments = fragmentsOf(document);
+          const needsCaller = [...rootResponseKeys(operation, fragments).values()].some(
+            (name) => !PUBLIC_ROOT_FIELDS.has(name) && !isIntrospectionField(name),
+          );
+          if (needsCaller) await contextValue.authenticate();
+        },
+      };
+    },
+  };
+}

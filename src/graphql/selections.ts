@@ -1,0 +1,40 @@
+import type { DocumentNode, FieldNode, FragmentDefinitionNode, OperationDefinitionNode, SelectionSetNode } from 'graphql';
+
+export type Fragments = Record<string, FragmentDefinitionNode>;
+
+export function fragmentsOf(document: DocumentNode): Fragments {
+  const fragments: Fragments = {};
+  for (const definition of document.definitions) {
+    if (definition.kind === 'FragmentDefinition') fragments[definition.name.value] = definition;
+  }
+  return fragments;
+}
+
+/** The fields a selection set selects, with fragment spreads and inline fragments opened. */
+export function fieldsOf(selectionSet: SelectionSetNode, fragments: Fragments): FieldNode[] {
+  const fields: FieldNode[] = [];
+  const visit = (set: SelectionSetNode): void => {
+    for (const selection of set.selections) {
+      if (selection.kind === 'Field') fields.push(selection);
+      else if (selection.kind === 'InlineFragment') visit(selection.selectionSet);
+      else {
+        const fragment = fragments[selection.name.value];
+        if (fragment !== undefined) visit(fragment.selectionSet);
+      }
+    }
+  };
+  visit(selectionSet);
+  return fields;
+}
+
+/** The operation's root fields by response key (alias or name): `a: f` and `b: f` are two. */
+export function rootResponseKeys(operation: OperationDefinitionNode, fragments: Fragments): Map<string, string> {
+  const keys = new Map<string, string>();
+  for (const field of fieldsOf(operation.selectionSet, fragments)) keys.set(field.alias?.value ?? field.name.value, field.name.value);
+  return keys;
+}
+
+/** True for `__schema`, `__type` and `__typename`, which introspection settings govern, not ours. */
+export function isIntrospectionField(name: string): boolean {
+  return name.startsWith('__');
+}
