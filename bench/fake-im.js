@@ -1,5 +1,6 @@
-// A stand-in for Tencent for the benchmark: answers every IM call with success after REPLY_DELAY_MS,
-// and records when each call arrived. GET /stats returns the count and arrival times; POST /reset clears.
+// A stand-in for Tencent for the benchmark: answers set_unread_msg_num with success after REPLY_DELAY_MS
+// and records when each such call arrived; get_group_info answers "Public" for every group at once.
+// GET /stats returns the count and arrival times of the set calls; POST /reset clears.
 'use strict';
 const http = require('node:http');
 
@@ -17,8 +18,15 @@ const server = http.createServer((request, response) => {
     response.end('{}');
     return;
   }
-  request.resume();
+  const chunks = [];
+  request.on('data', (chunk) => chunks.push(chunk));
   request.on('end', () => {
+    if (request.url.includes('/get_group_info')) {
+      const { GroupIdList } = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      const GroupInfo = GroupIdList.map((GroupId) => ({ GroupId, ErrorCode: 0, ErrorInfo: '', Type: 'Public' }));
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ActionStatus: 'OK', ErrorCode: 0, ErrorInfo: '', GroupInfo }));
+      return;
+    }
     arrivals.push(Date.now());
     const answer = () => response.writeHead(200, { 'content-type': 'application/json' }).end(reply);
     if (delayMs > 0) setTimeout(answer, delayMs);

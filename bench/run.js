@@ -7,11 +7,17 @@ const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const autocannon = require('autocannon');
 const { maxInAnyWindow } = require('./sliding-window');
+const { signUserSig } = require('../dist/im/usersig');
 
 const ROOT = join(__dirname, '..');
 const SDKAPPID = '1400000001';
 const SECRET = 'bench-secret-key';
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+// Requests carry the app admin's UserSig, so the gateway's figures include verifying it (AUTH_MODE=usersig).
+const REQUEST_HEADERS = {
+  'content-type': 'application/json',
+  authorization: `UserSig ${signUserSig({ sdkAppId: Number(SDKAPPID), secretKey: SECRET, identifier: 'administrator', expireSeconds: 86400 })}`,
+};
 const hasTaskset = spawnSync('taskset', ['--version']).status === 0;
 const children = [];
 
@@ -90,7 +96,7 @@ function load(url, { connections, duration, amount, overallRate, member }) {
         duration,
         amount,
         overallRate,
-        headers: { 'content-type': 'application/json' },
+        headers: REQUEST_HEADERS,
         requests: [
           {
             setupRequest(request) {
@@ -136,7 +142,7 @@ async function coalescing(imDelayMs) {
   const post = (memberAccount, unreadCount) =>
     fetch(`${gateway.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: REQUEST_HEADERS,
       body: JSON.stringify({ query: MUTATION, variables: { input: { groupId: '@TGS#2CLUZEAEJ', memberAccount, unreadCount } } }),
     }).then((r) => r.json());
   const scenarios = [
@@ -170,7 +176,7 @@ async function cap() {
       pending.push(
         fetch(`${gateway.url}/graphql`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: REQUEST_HEADERS,
           body: JSON.stringify({ query: MUTATION, variables: { input: { groupId: '@TGS#2CLUZEAEJ', memberAccount: `c${i}`, unreadCount: 1 } } }),
         })
           .then((r) => r.json())

@@ -50,8 +50,35 @@ describe('loadConfig', () => {
     [{ IM_ADMIN_IDENTIFIER: 'a'.repeat(33) }, 'IM_ADMIN_IDENTIFIER must be an IM account'],
     [{ IM_SECRET_KEY: 'k', IM_SDKAPPID: '1', IM_API_BASE_URL: 'ftp://x' }, 'IM_API_BASE_URL must be an http:// or https:// URL'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of'],
+    [{ AUTH_MODE: 'open' }, 'AUTH_MODE must be one of: usersig, jwt, none'],
+    [{ AUTH_MODE: 'jwt' }, 'JWT_JWKS_URL is required when AUTH_MODE=jwt'],
+    [{ AUTH_MODE: 'jwt', JWT_JWKS_URL: 'https://id.example/jwks' }, 'JWT_ISSUER is required'],
+    [{ AUTH_MODE: 'jwt', JWT_JWKS_URL: 'https://id.example/jwks', JWT_ISSUER: 'i' }, 'JWT_AUDIENCE is required'],
+    [{ ADMIN_ACCOUNTS: 'ops, ' }, 'ADMIN_ACCOUNTS must be a comma-separated list of IM accounts'],
+    [{ ALLOW_SELF_UPDATE: 'yes' }, 'ALLOW_SELF_UPDATE must be true or false'],
+    [{ MAX_QUERY_DEPTH: '0' }, 'MAX_QUERY_DEPTH must be a whole number from 1'],
   ])('names the bad variable: %j', (env, message) => {
     expect(problemWith(env)).toContain(message);
+  });
+
+  it('authenticates callers by their UserSig in front of Tencent, and not at all on the simulator, unless told', () => {
+    const tencent = { IM_SDKAPPID: '1400000001', IM_SECRET_KEY: 'k' };
+    expect(loadConfig(tencent).auth).toMatchObject({ mode: 'usersig', allowSelfUpdate: true });
+    expect(loadConfig({}).auth.mode).toBe('none');
+    expect(loadConfig({ AUTH_MODE: 'usersig' }).auth.mode).toBe('usersig');
+    expect(loadConfig({ ...tencent, AUTH_MODE: 'none' }).auth.mode).toBe('none');
+    expect([...loadConfig({ ...tencent, IM_ADMIN_IDENTIFIER: 'root', ADMIN_ACCOUNTS: 'ops, support' }).auth.adminAccounts]).toEqual(['root', 'ops', 'support']);
+    expect(loadConfig({ AUTH_MODE: 'jwt', JWT_JWKS_URL: 'https://id.example/jwks', JWT_ISSUER: 'i', JWT_AUDIENCE: 'a' }).auth).toMatchObject({
+      mode: 'jwt',
+      accountClaim: 'sub',
+    });
+  });
+
+  it('has documented defaults for the operation limits and the group-type check', () => {
+    const config = loadConfig({});
+    expect(config.limits).toEqual({ maxQueryDepth: 10, maxQueryComplexity: 1000, maxRootMutationFields: 10 });
+    expect(config.maxRequestBodyBytes).toBe(1024 * 1024);
+    expect(config.im).toMatchObject({ checkGroupType: true, groupTypeCacheSize: 10_000 });
   });
 
   it('accepts any positive IM_TIMEOUT_MS, as tests need short ones', () => {

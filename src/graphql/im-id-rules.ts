@@ -9,7 +9,7 @@ export function IsImGroupId(): PropertyDecorator {
 /** class-validator rules for an IM account (`Member_Account`, `identifier`). */
 export function IsImAccount(): PropertyDecorator {
   const length = IsByteLength(1, MAX_ACCOUNT_BYTES, { message: `$property must be 1 to ${MAX_ACCOUNT_BYTES} bytes` });
-  const printable = Matches(NO_CONTROL_CHARACTERS, { message: '$property must not contain control characters' });
+  const printable = Matches(NO_CONTROL_CHARACTERS, { message: '$property must not contain control characters or unpaired surrogates' });
   return (target, property) => {
     length(target, property);
     printable(target, property);

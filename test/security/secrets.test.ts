@@ -1,5 +1,7 @@
 import { FakeIm, imError, OK_REPLY } from '../support/fake-im';
 import { SET_UNREAD, SET_UNREAD_BATCH, startTestGateway, TEST_SECRET_KEY } from '../support/gateway';
+import { JWT_AUDIENCE, JWT_ISSUER, TestIdentityProvider } from '../support/jwks';
+import { signUserSig } from '../../src/im/usersig';
 
 describe('secrets', () => {
   it('never appear in the log or in any response, through successes and every kind of failure', async () => {
@@ -43,6 +45,49 @@ describe('secrets', () => {
       expect(everything).not.toContain(userSig);
       // Not even a recognisable piece of one.
       expect(everything).not.toContain(userSig.slice(20, 60));
+    }
+  });
+
+  it('keeps callers’ UserSigs and JWTs, accepted or refused, out of the log and every response', async () => {
+    const idp = new TestIdentityProvider();
+    const jwksUrl = await idp.start();
+    const userSigGateway = await startTestGateway({ AUTH_MODE: 'usersig', LOG_LEVEL: 'trace' });
+    const jwtGateway = await startTestGateway({ AUTH_MODE: 'jwt', JWT_JWKS_URL: jwksUrl, JWT_ISSUER, JWT_AUDIENCE, LOG_LEVEL: 'trace' });
+    const simulator = userSigGateway.simulator!;
+    const credentials: string[] = [];
+    const bodies: string[] = [];
+    const input = { groupId: '@TGS#2CLUZEAEJ', memberAccount: 'bob', unreadCount: 2 };
+    try {
+      const sig = (identifier: string, secretKey: string, nowSeconds?: number) =>
+        signUserSig({ sdkAppId: simulator.sdkAppId, secretKey, identifier, expireSeconds: 60, nowSeconds });
+      const userSigs = [
+        sig('alice', simulator.secretKey),
+        sig('eve', simulator.secretKey), // valid, but FORBIDDEN
+        sig('administrator', 'wrong-key'),
+        sig('administrator', simulator.secretKey, Math.floor(Date.now() / 1000) - 3600),
+      ];
+      for (const userSig of userSigs) {
+        credentials.push(userSig);
+        const response = await userSigGateway.graphql(SET_UNREAD, { input }, { authorization: `UserSig ${userSig}` });
+        bodies.push(JSON.stringify(response.body));
+      }
+      const tokens = [await idp.token('alice'), await idp.token('alice', { audience: 'other' }), await idp.token('eve')];
+      for (const token of tokens) {
+        credentials.push(token);
+        const response = await jwtGateway.graphql(SET_UNREAD, { input }, { authorization: `Bearer ${token}` });
+        bodies.push(JSON.stringify(response.body));
+      }
+    } finally {
+      await Promise.all([userSigGateway.stop(), jwtGateway.stop()]);
+      await idp.close();
+    }
+    expect(bodies.filter((body) => body.includes('UNAUTHENTICATED'))).toHaveLength(3);
+    expect(bodies.filter((body) => body.includes('FORBIDDEN'))).toHaveLength(2);
+    const everything = [userSigGateway.logs.text, jwtGateway.logs.text, ...bodies].join('\n');
+    expect(everything).not.toContain(simulator.secretKey);
+    for (const credential of credentials) {
+      expect(everything).not.toContain(credential);
+      expect(everything).not.toContain(credential.slice(20, 60));
     }
   });
 });
