@@ -18,6 +18,8 @@ export const DEFAULT_MAX_ROOT_MUTATION_FIELDS = 10;
 /** Group types never change; 10,000 entries cost about a megabyte. */
 export const DEFAULT_GROUP_TYPE_CACHE_SIZE = 10_000;
 export const DEFAULT_JWT_ACCOUNT_CLAIM = 'sub';
+/** Default 30 s: Kubernetes' default grace period, and far above a drain at 200 calls/s with a full queue (10 s). */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
 
 /** How callers prove who they are. */
 export const AUTH_MODES = ['usersig', 'jwt', 'none'] as const;
@@ -40,6 +42,8 @@ export interface Config {
   /** Human-readable logs: development in a terminal. */
   prettyLogs: boolean;
   maxRequestBodyBytes: number;
+  /** How long a shutdown may take to answer every accepted update before giving up on the rest. */
+  shutdownTimeoutMs: number;
   /** Introspection: on in development; in production only with GRAPHQL_INTROSPECTION=true. */
   introspection: boolean;
   /** Browser origins allowed by CORS; default Apollo Studio in development, none in production. */
@@ -116,6 +120,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     prettyLogs: !production && process.stdout.isTTY === true,
     maxRequestBodyBytes: integer(env, 'MAX_REQUEST_BODY_BYTES', DEFAULT_MAX_REQUEST_BODY_BYTES, 1024),
+    shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', DEFAULT_SHUTDOWN_TIMEOUT_MS, 0),
     introspection: boolean(env, 'GRAPHQL_INTROSPECTION', !production),
     corsOrigins: origins(env, production),
     apolloGraphOs: apolloGraphOs(env),

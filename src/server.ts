@@ -17,15 +17,23 @@ import type { GatewayContext } from './graphql/context';
 import { formatError } from './graphql/errors';
 import { createGroupLoaders, type GroupLoaders } from './graphql/group/group-loaders';
 import { loggingPlugin } from './graphql/logging-plugin';
+import { metricsPlugin } from './graphql/metrics-plugin';
 import { operationLimitsPlugin } from './graphql/operation-limits';
 import { buildGatewaySchema } from './graphql/schema';
 import { BodyTooLargeError, readBody } from './http/read-body';
+import { GatewayErrorCode } from './im/error-codes';
+import type { UnreadCountUpdate } from './im/coalescer';
 import { ImUpstream, type ImEndpoint } from './im/upstream';
+import { GatewayMetrics } from './metrics';
 import { ImSimulator } from './simulator/simulator';
 
 /** The paths the gateway answers. */
 export const GRAPHQL_PATH = '/graphql';
 export const HEALTH_PATH = '/healthz';
+export const READY_PATH = '/readyz';
+export const METRICS_PATH = '/metrics';
+/** While draining, idle keep-alive connections are closed this often, so clients reconnect elsewhere. */
+const DRAIN_POLL_MS = 100;
 const REQUEST_ID_HEADER = 'x-request-id';
 const SAFE_REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -35,8 +43,13 @@ export interface RunningGateway {
   upstream: ImUpstream;
   /** The in-process simulator, when no Tencent credentials are configured. */
   simulator?: ImSimulator;
-  /** Stops taking requests, answers every accepted update, then closes everything. */
-  stop(): Promise<void>;
+  metrics: GatewayMetrics;
+  /**
+   * Drains: /readyz turns false, new requests are refused (503 SHUTTING_DOWN), every accepted update is
+   * sent and answered, then everything closes. Bounded by SHUTDOWN_TIMEOUT_MS; resolves to the updates
+   * still unanswered at the deadline (each also logged), normally none.
+   */
+  stop(): Promise<UnreadCountUpdate[]>;
 }
 
 /** Wiring only: the simulator (if needed), the upstream stack, Apollo Server and the HTTP server. */
@@ -55,10 +68,19 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     endpoint = { baseUrl, sdkAppId, secretKey };
   }
 
+  const metrics = new GatewayMetrics();
+  const { onRetryCode, ...metricHooks } = metrics.upstreamHooks();
   const upstream = new ImUpstream(endpoint, config.im, {
-    onRetry: (attempt, error) =>
-      logger.warn({ attempt, code: error.code, imErrorCode: error.imErrorCode, imErrorInfo: error.imErrorInfo }, 'retrying IM call'),
+    ...metricHooks,
+    onRetry: (attempt, error) => {
+      onRetryCode(error.code);
+      logger.warn({ attempt, code: error.code, imErrorCode: error.imErrorCode, imErrorInfo: error.imErrorInfo }, 'retrying IM call');
+    },
   });
+  metrics.observeQueues(
+    () => upstream.limiterQueueLength,
+    () => upstream.coalescer.pendingUpdates,
+  );
 
   // Callers' UserSigs are checked against the app the gateway calls IM for (the simulator's, on the simulator).
   const authenticate = createAuthenticator(config.auth, endpoint, config.im.adminIdentifier);
@@ -77,6 +99,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     apollo: config.apolloGraphOs,
     plugins: [
       loggingPlugin(),
+      metricsPlugin(metrics),
       operationLimitsPlugin(config.limits),
       authenticationPlugin(),
       config.production ? ApolloServerPluginLandingPageProductionDefault() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
@@ -142,20 +165,46 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     }
   };
 
+  let draining = false;
+  let activeGraphQLRequests = 0;
   const httpServer: Server = createServer((request, response) => {
     const incomingId = request.headers[REQUEST_ID_HEADER];
     const requestId = typeof incomingId === 'string' && SAFE_REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
     response.setHeader(REQUEST_ID_HEADER, requestId);
+    if (draining) response.setHeader('connection', 'close');
     if (applyCors(request, response, config.corsOrigins)) return;
     const path = (request.url ?? '/').split('?')[0];
     if (path === HEALTH_PATH) {
       sendJson(response, 200, { status: 'ok' });
       return;
     }
+    if (path === READY_PATH) {
+      sendJson(response, draining ? 503 : 200, { status: draining ? 'draining' : 'ready' });
+      return;
+    }
+    if (path === METRICS_PATH) {
+      metrics.registry.metrics().then(
+        (text) => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+        (error: unknown) => {
+          logger.error({ err: error }, 'metrics failed');
+          sendJson(response, 500, { error: 'metrics failed' });
+        },
+      );
+      return;
+    }
+    if (draining) {
+      response.setHeader('retry-after', '1');
+      sendJson(response, 503, {
+        errors: [{ message: 'The gateway is shutting down; retry (another instance will answer)', extensions: { code: GatewayErrorCode.SHUTTING_DOWN, retryable: true } }],
+      });
+      return;
+    }
     if (path !== GRAPHQL_PATH) {
       sendJson(response, 404, { error: `not found; GraphQL is served at ${GRAPHQL_PATH}` });
       return;
     }
+    activeGraphQLRequests += 1;
+    response.once('close', () => (activeGraphQLRequests -= 1));
     handleGraphQL(request, response, requestId).catch((error: unknown) => {
       if (error instanceof BodyTooLargeError) {
         response.setHeader('connection', 'close');
@@ -176,19 +225,33 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   const url = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`;
   logger.info({ url: `${url}${GRAPHQL_PATH}`, imHost: new URL(endpoint.baseUrl).host, simulator: simulator !== undefined }, 'gateway ready');
 
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
+  let stopping: Promise<UnreadCountUpdate[]> | undefined;
+  const stop = (): Promise<UnreadCountUpdate[]> => {
     stopping ??= (async () => {
-      const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
-      httpServer.closeIdleConnections();
+      // Still listening while draining: /readyz answers 503 and new requests get a clean 503 to retry elsewhere.
+      draining = true;
+      const deadline = Date.now() + config.shutdownTimeoutMs;
+      // Requests in progress finish (their updates wait in the coalescer or the limiter queue), then the coalescer empties.
+      while ((activeGraphQLRequests > 0 || upstream.coalescer.pendingUpdates > 0) && Date.now() < deadline) {
+        httpServer.closeIdleConnections();
+        await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+      }
+      const unanswered = upstream.coalescer.unansweredUpdates();
+      for (const { groupId, memberAccount, unreadCount } of unanswered) {
+        logger.error({ groupId, memberAccount, unreadCount }, 'UNSENT at the shutdown deadline (SHUTDOWN_TIMEOUT_MS): replay this update');
+      }
+      await new Promise<void>((resolve) => {
+        httpServer.close(() => resolve());
+        httpServer.closeAllConnections();
+      });
       await apollo.stop();
-      await upstream.close();
-      await closed;
+      await upstream.close({ abandon: unanswered.length > 0 });
       await simulator?.close();
+      return unanswered;
     })();
     return stopping;
   };
-  return { url, upstream, simulator, stop };
+  return { url, upstream, simulator, metrics, stop };
 }
 
 const CORS_ALLOWED_HEADERS = [

@@ -92,6 +92,11 @@ export class ImHttpClient {
   async close(): Promise<void> {
     await this.pool.close();
   }
+
+  /** Aborts calls in progress (a shutdown past its deadline). */
+  async destroy(): Promise<void> {
+    await this.pool.destroy();
+  }
 }
 
 /** Success is `ErrorCode === 0`, whatever else the reply says (Tencent's own sample misspells ActionStatus). */

@@ -59,7 +59,8 @@ interface MemberState {
 export class UnreadCountCoalescer {
   private readonly loader: DataLoader<UnreadCountUpdate, UnreadCountOutcome, string>;
   private readonly members = new Map<string, MemberState>();
-  private unsettled = 0;
+  /** Every accepted update not yet answered, so a shutdown that runs out of time can name them. */
+  private readonly unanswered = new Set<UnreadCountUpdate>();
   private idleWaiters: Array<() => void> = [];
 
   constructor(
@@ -75,23 +76,31 @@ export class UnreadCountCoalescer {
 
   /** Accepts an update; resolves when IM has applied it (or a later value for the same member). */
   async submit(update: UnreadCountUpdate): Promise<UnreadCountOutcome> {
-    this.unsettled += 1;
+    const accepted = { ...update };
+    this.unanswered.add(accepted);
     try {
       return await this.loader.load(update);
     } finally {
-      this.unsettled -= 1;
-      if (this.unsettled === 0) this.notifyIdle();
+      this.unanswered.delete(accepted);
+      if (this.unanswered.size === 0) this.notifyIdle();
     }
   }
 
   /** Updates accepted and not yet answered. */
   get pendingUpdates(): number {
-    return this.unsettled;
+    return this.unanswered.size;
+  }
+
+  /** The latest unanswered update per member, in the order accepted: what a replay would need to send. */
+  unansweredUpdates(): UnreadCountUpdate[] {
+    const latest = new Map<string, UnreadCountUpdate>();
+    for (const update of this.unanswered) latest.set(memberKey(update), update);
+    return [...latest.values()];
   }
 
   /** Resolves once every accepted update has been answered (used to drain on shutdown). */
   whenIdle(): Promise<void> {
-    if (this.unsettled === 0) return Promise.resolve();
+    if (this.unanswered.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 

@@ -1,10 +1,10 @@
 import type { Config } from '../config';
 import { AdminUserSig } from './admin-usersig';
-import { ImHttpClient, type ImCommand } from './client';
+import { ImHttpClient, type ImCall, type ImCommand } from './client';
 import { UnreadCountCoalescer, type UnreadCountOutcome, type UnreadCountUpdate } from './coalescer';
 import { GroupTypeCache } from './group-types';
 import { ImApi } from './im-api';
-import type { ImError } from './im-error';
+import { ImError } from './im-error';
 import { PacingRateLimiter, withRateLimit, type RateLimiter } from './rate-limiter';
 import { withRetries } from './retry';
 
@@ -15,8 +15,18 @@ export interface ImEndpoint {
   secretKey: string;
 }
 
+/** How one attempt at IM ended: IM's ErrorCode when it answered (0 = success), else the gateway code. */
+export interface ImCallResult {
+  command: ImCommand;
+  imErrorCode?: number;
+  code?: string;
+  seconds: number;
+}
+
 /** Hooks for logs and metrics; each is optional. */
 export interface ImUpstreamHooks {
+  /** Every attempt that reached the wire (retries included), after it ended. */
+  onCall?: (result: ImCallResult) => void;
   onRetry?: (attempt: number, error: ImError) => void;
   onMerged?: (extraUpdates: number) => void;
   onLimiterWait?: (waitMs: number) => void;
@@ -64,7 +74,7 @@ export class ImUpstream {
       }
       return limiter;
     };
-    const call = withRetries(withRateLimit(this.client.call, limiterFor), {
+    const call = withRetries(withRateLimit(observed(this.client.call, hooks.onCall), limiterFor), {
       maxRetries: settings.maxRetries,
       deadlineMs: settings.retryDeadlineMs,
       resign: () => this.adminUserSig.invalidate(),
@@ -98,9 +108,29 @@ export class ImUpstream {
     return total;
   }
 
-  /** Waits until every accepted update is answered, then closes the connection pool. */
-  async close(): Promise<void> {
-    await this.coalescer.whenIdle();
-    await this.client.close();
+  /**
+   * Closes the connection pool once its requests end; callers drain the coalescer first (`coalescer.whenIdle`).
+   * `abandon` aborts calls still in progress instead (a shutdown past its deadline).
+   */
+  async close(options: { abandon?: boolean } = {}): Promise<void> {
+    await (options.abandon === true ? this.client.destroy() : this.client.close());
   }
+}
+
+/** Wraps the wire call to report each attempt's outcome and duration. */
+function observed(call: ImCall, onCall: ImUpstreamHooks['onCall']): ImCall {
+  if (onCall === undefined) return call;
+  return async (command, body) => {
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
+    try {
+      const reply = await call(command, body);
+      onCall({ command, imErrorCode: 0, seconds: seconds() });
+      return reply;
+    } catch (error) {
+      const imError = error instanceof ImError ? error : undefined;
+      onCall({ command, imErrorCode: imError?.imErrorCode, code: imError?.code ?? 'UNEXPECTED', seconds: seconds() });
+      throw error;
+    }
+  };
 }

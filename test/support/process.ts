@@ -1,0 +1,52 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+const REGISTER = join(__dirname, 'ts-register.js');
+
+export interface RunningProcess {
+  child: ChildProcess;
+  /** Every JSON log line written so far. */
+  logs: Array<Record<string, any>>;
+  stdout(): string;
+  stderr(): string;
+  exited: Promise<number | null>;
+}
+
+/** Runs one of the project's TypeScript entry points (e.g. `src/main.ts`) as a real Node.js process. */
+export function runTs(entry: string, args: string[], env: Record<string, string>): RunningProcess {
+  const child = spawn(process.execPath, ['-r', REGISTER, join(ROOT, entry), ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  const logs: Array<Record<string, any>> = [];
+  child.stdout!.on('data', (chunk: Buffer) => {
+    out += chunk.toString('utf8');
+    const lines = out.split('\n');
+    for (const line of lines.slice(logs.length, -1)) {
+      try {
+        logs.push(JSON.parse(line));
+      } catch {
+        logs.push({ text: line });
+      }
+    }
+  });
+  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, logs, stdout: () => out, stderr: () => err, exited };
+}
+
+/** Resolves with the first log line `match` accepts; rejects if the process exits first or time runs out. */
+export async function waitForLog(process: RunningProcess, match: (line: Record<string, any>) => boolean, timeoutMs = 20_000): Promise<Record<string, any>> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const line = process.logs.find(match);
+    if (line !== undefined) return line;
+    if (process.child.exitCode !== null) throw new Error(`process exited (${process.child.exitCode}): ${process.stderr()}${process.stdout()}`);
+    if (Date.now() > until) throw new Error(`timed out waiting for a log line: ${process.stdout()}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
