@@ -1,6 +1,9 @@
-import { IsInt, Min } from 'class-validator';
+import { IsInt, Max, Min } from 'class-validator';
 import { Field, ID, InputType, Int } from 'type-graphql';
 import { IsImAccount, IsImGroupId } from '../im-id-rules';
+
+/** GraphQL's Int is 32-bit; the import command, which has no GraphQL coercion, needs the bound stated. */
+export const MAX_GRAPHQL_INT = 2 ** 31 - 1;
 
 @InputType({ description: "One member's new unread message count in one group." })
 export class SetGroupMemberUnreadCountInput {
@@ -18,5 +21,6 @@ export class SetGroupMemberUnreadCountInput {
   })
   @IsInt({ message: 'unreadCount must be an integer' })
   @Min(0, { message: 'unreadCount must be 0 or more' })
+  @Max(MAX_GRAPHQL_INT, { message: `unreadCount must be at most ${MAX_GRAPHQL_INT}` })
   unreadCount!: number;
 }

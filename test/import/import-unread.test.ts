@@ -1,0 +1,165 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ImCommand } from '../../src/im/client';
+import { ImSimulator } from '../../src/simulator/simulator';
+import { runTs, type RunningProcess } from '../support/process';
+
+const GROUP = '@TGS#IMPORTPUB';
+const MEMBERS = 3000;
+
+/** A standalone simulator with one big Public group, fast enough that tests can run the import at a high rate. */
+async function startSimulator(): Promise<{ simulator: ImSimulator; env: Record<string, string> }> {
+  const simulator = new ImSimulator({ rateLimitPerSecond: 100_000 });
+  simulator.addGroup({
+    groupId: GROUP,
+    type: 'Public',
+    messageCount: 1_000_000,
+    members: Object.fromEntries(Array.from({ length: MEMBERS }, (_, i) => [`u${i}`, 'Member' as const])),
+  });
+  const baseUrl = await simulator.start();
+  return {
+    simulator,
+    env: { IM_SDKAPPID: String(simulator.sdkAppId), IM_SECRET_KEY: simulator.secretKey, IM_API_BASE_URL: baseUrl, IM_RATE_LIMIT_PER_SECOND: '2000' },
+  };
+}
+
+function importUnread(args: string[], env: Record<string, string>): RunningProcess {
+  return runTs('src/cli.ts', ['import-unread', ...args], env);
+}
+
+function setCalls(simulator: ImSimulator): Array<{ GroupId: string; Member_Account: string; UnreadMsgNum: number }> {
+  return simulator.callsOf(ImCommand.SET_UNREAD_MSG_NUM).map((call) => call.body as never);
+}
+
+function readCsv(path: string): string[][] {
+  return readFileSync(path, 'utf8').trim().split('\n').map((line) => line.split(','));
+}
+
+describe('import-unread (a real process against the simulator)', () => {
+  let dir: string;
+  let simulator: ImSimulator;
+  let env: Record<string, string>;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'import-unread-'));
+    ({ simulator, env } = await startSimulator());
+  });
+  afterEach(async () => simulator.close());
+
+  it('applies good CSV rows, writes bad ones to the rejects file with code and message, and exits 0', async () => {
+    const file = join(dir, 'counts.csv');
+    const good = Array.from({ length: 200 }, (_, i) => `${GROUP},u${i},${i % 50}`);
+    const bad = [
+      `${'x'.repeat(49)},u1,1`, // 49-byte group ID
+      `${GROUP},${'y'.repeat(33)},1`, // 33-byte account
+      `${GROUP},u2,-1`,
+      `${GROUP},u3,many`,
+      `${GROUP},u4,2147483648`,
+      `@TGS#NOSUCHGROUP,u5,1`, // GROUP_NOT_FOUND (get_group_info)
+      `@TGS#3MEETING1,bob,1`, // ChatRoom: UNSUPPORTED_GROUP_TYPE
+      `${GROUP},stranger,1`, // not a member: IM answers 10007
+      `"${GROUP},u6,1`, // unbalanced quotes
+    ];
+    // CRLF line ends, as spreadsheets write them.
+    writeFileSync(file, ['groupId,memberAccount,unreadCount', ...good.slice(0, 100), ...bad, ...good.slice(100), `${GROUP},u0,42`].join('\r\n'));
+
+    const run = importUnread([file], env);
+    expect(await run.exited).toBe(0);
+
+    const values = new Map(setCalls(simulator).map((call) => [call.Member_Account, call.UnreadMsgNum]));
+    for (let i = 1; i < 200; i++) expect(simulator.unreadCount(GROUP, `u${i}`)).toBe(i % 50);
+    expect(simulator.unreadCount(GROUP, 'u0')).toBe(42); // the file's last value for a member wins
+    expect(values.has('stranger')).toBe(true); // sent, refused by IM
+    expect(setCalls(simulator).every((call) => call.GroupId === GROUP)).toBe(true); // nothing sent to the missing group or the ChatRoom
+
+    const rejects = readCsv(`${file}.rejects.csv`);
+    expect(rejects[0]).toEqual(['groupId', 'memberAccount', 'unreadCount', 'line', 'code', 'message']);
+    const byLine = new Map(rejects.slice(1).map((row) => [Number(row[3]), row[4]]));
+    expect([...byLine.entries()].sort((a, b) => a[0] - b[0])).toEqual([
+      [102, 'BAD_USER_INPUT'],
+      [103, 'BAD_USER_INPUT'],
+      [104, 'BAD_USER_INPUT'],
+      [105, 'BAD_USER_INPUT'],
+      [106, 'BAD_USER_INPUT'],
+      [107, 'GROUP_NOT_FOUND'],
+      [108, 'UNSUPPORTED_GROUP_TYPE'],
+      [109, 'FORBIDDEN'],
+      [110, 'BAD_USER_INPUT'],
+    ]);
+    expect(readFileSync(`${file}.rejects.csv`, 'utf8')).toContain('row.memberAccount: memberAccount must be 1 to 32 bytes');
+    expect(run.stdout()).toMatch(/rows read: +210/);
+    expect(run.stdout()).toMatch(/applied: +201/);
+    expect(run.stdout()).toMatch(/rejected: +9/);
+    expect(run.stderr()).toMatch(/rows\/s \| ETA/); // plain progress lines when not a terminal
+    expect(JSON.parse(readFileSync(`${file}.checkpoint.json`, 'utf8'))).toMatchObject({ complete: true, doneThroughLine: 211, applied: 201, rejected: 9 });
+  });
+
+  it('validates NDJSON without calling IM on --dry-run', async () => {
+    const file = join(dir, 'counts.ndjson');
+    writeFileSync(
+      file,
+      [
+        JSON.stringify({ groupId: GROUP, memberAccount: 'u1', unreadCount: 1 }),
+        JSON.stringify({ groupId: GROUP, memberAccount: 'u2', unreadCount: 1.5 }),
+        '[1,2,3]',
+        '{not json',
+        JSON.stringify({ groupId: GROUP, memberAccount: 'u3', unreadCount: 3 }),
+      ].join('\n'),
+    );
+    const run = importUnread([file, '--dry-run', '--rejects', join(dir, 'bad.csv')], env);
+    expect(await run.exited).toBe(0);
+    expect(simulator.calls).toHaveLength(0);
+    expect(readCsv(join(dir, 'bad.csv')).slice(1).map((row) => row[3])).toEqual(['2', '3', '4']);
+    expect(run.stdout()).toMatch(/valid: +2/);
+    expect(existsSync(`${file}.checkpoint.json`)).toBe(false);
+  });
+
+  it('on Ctrl-C finishes what is in flight, saves a checkpoint, and --resume sends only the rest, each row once', async () => {
+    const file = join(dir, 'big.csv');
+    const rows = Array.from({ length: MEMBERS }, (_, i) => `${GROUP},u${i},${(i % 97) + 1}`);
+    writeFileSync(file, ['groupId,memberAccount,unreadCount', ...rows].join('\n'));
+
+    const first = importUnread([file, '--rate', '400'], { ...env, IM_RATE_LIMIT_PER_SECOND: '400' });
+    while (setCalls(simulator).length < 300) await new Promise((resolve) => setTimeout(resolve, 20));
+    first.child.kill('SIGINT');
+    expect(await first.exited).toBe(130);
+    expect(first.stderr()).toContain('Interrupted: finishing the rows in flight');
+    const checkpoint = JSON.parse(readFileSync(`${file}.checkpoint.json`, 'utf8'));
+    const sentFirst = setCalls(simulator).length;
+    expect(checkpoint.complete).toBe(false);
+    expect(checkpoint.doneThroughLine).toBe(sentFirst + 1); // every sent row answered and counted; the header is line 1
+    expect(sentFirst).toBeLessThan(MEMBERS);
+
+    const again = importUnread([file], env);
+    expect(await again.exited).toBe(1); // refuses to start over by accident
+    expect(again.stderr()).toContain('pass --resume');
+
+    const second = importUnread([file, '--resume'], env);
+    expect(await second.exited).toBe(0);
+    expect(second.stdout()).toMatch(new RegExp(`skipped: +${sentFirst}`));
+
+    const calls = setCalls(simulator);
+    expect(calls).toHaveLength(MEMBERS);
+    expect(new Set(calls.map((call) => call.Member_Account)).size).toBe(MEMBERS); // no row sent twice
+    for (let i = 0; i < MEMBERS; i += 97) expect(simulator.unreadCount(GROUP, `u${i}`)).toBe((i % 97) + 1);
+  });
+
+  it('stops with exit 1 when IM refuses the credentials, and exit 2 without them', async () => {
+    const file = join(dir, 'counts.csv');
+    writeFileSync(file, `groupId,memberAccount,unreadCount\n${GROUP},u1,1\n${GROUP},u2,2\n`);
+    const wrongKey = importUnread([file], { ...env, IM_SECRET_KEY: 'not-the-key' });
+    expect(await wrongKey.exited).toBe(1);
+    expect(wrongKey.stdout()).toContain('IM_CONFIGURATION_ERROR');
+    expect(wrongKey.stdout()).not.toContain('not-the-key');
+    expect(JSON.parse(readFileSync(`${file}.checkpoint.json`, 'utf8')).doneThroughLine).toBe(0);
+    expect(readCsv(`${file}.rejects.csv`)).toHaveLength(1); // header only: nothing was the rows' fault
+
+    const noCredentials = importUnread([join(dir, 'other.csv')], {});
+    expect(await noCredentials.exited).toBe(2);
+    expect(noCredentials.stderr()).toContain('IM_SDKAPPID and IM_SECRET_KEY are required');
+
+    const missingFile = importUnread([join(dir, 'missing.csv')], env);
+    expect(await missingFile.exited).toBe(1);
+    expect(missingFile.stderr()).toContain('cannot read');
+  });
+});
