@@ -196,6 +196,44 @@ async function cap() {
   return { offered: pending.length, outcomes, imCalls: stats.calls, maxWindow: maxInAnyWindow(stats.arrivals), rss };
 }
 
+/** Runs the import command to completion, sampling its peak RSS from /proc while it runs. */
+async function runImport(args, env) {
+  const child = spawn(process.execPath, [join(ROOT, 'dist/cli.js'), 'import-unread', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'ignore'] });
+  children.push(child);
+  let peak = 0;
+  const sampler = setInterval(() => {
+    try {
+      peak = Math.max(peak, peakRssMiB(child.pid));
+    } catch {}
+  }, 50);
+  let out = '';
+  child.stdout.on('data', (chunk) => (out += chunk));
+  const started = Date.now();
+  const code = await new Promise((resolve) => child.once('exit', resolve));
+  clearInterval(sampler);
+  return { code, seconds: (Date.now() - started) / 1000, peakRss: peak, out };
+}
+
+async function bulkImport() {
+  const { mkdtempSync, createWriteStream, statSync } = require('node:fs');
+  const dir = mkdtempSync(join(require('node:os').tmpdir(), 'bench-import-'));
+  const big = join(dir, 'million.csv');
+  const stream = createWriteStream(big);
+  stream.write('groupId,memberAccount,unreadCount\n');
+  for (let i = 0; i < 1_000_000; i++) {
+    if (!stream.write(`@TGS#G${i % 5000},member${i},${i % 100}\n`)) await new Promise((r) => stream.once('drain', r));
+  }
+  await new Promise((r) => stream.end(r));
+  const dry = await runImport([big, '--dry-run'], { IM_SDKAPPID: SDKAPPID, IM_SECRET_KEY: SECRET, IM_API_BASE_URL: 'http://127.0.0.1:9' });
+  const im = await startFakeIm(20);
+  const small = join(dir, 'two-thousand.csv');
+  require('node:fs').writeFileSync(small, ['groupId,memberAccount,unreadCount', ...Array.from({ length: 2000 }, (_, i) => `@TGS#G${i % 50},m${i},${i % 100}`)].join('\n'));
+  const real = await runImport([small], { IM_SDKAPPID: SDKAPPID, IM_SECRET_KEY: SECRET, IM_API_BASE_URL: im.url });
+  const stats = await fakeStats(im.url);
+  im.child.kill();
+  return { dry, fileMiB: statSync(big).size / 2 ** 20, real, imCalls: stats.calls, maxWindow: maxInAnyWindow(stats.arrivals) };
+}
+
 (async () => {
   console.log(`# im-graphql-gateway benchmark\n\nNode ${process.version}, ${require('node:os').cpus().length} cores, targets ${hasTaskset ? 'pinned to core 1 with taskset' : 'not pinned (no taskset)'}; load generator: autocannon in the harness process.\n`);
   const rows = await overhead();
@@ -218,6 +256,12 @@ async function cap() {
   console.log('| updates offered | applied | RATE_LIMITED | other errors | IM calls made | most IM calls in any 1 s window | limit |');
   console.log('|---:|---:|---:|---:|---:|---:|---:|');
   console.log(`| ${k.offered} | ${k.outcomes.ok} | ${k.outcomes.RATE_LIMITED} | ${k.outcomes.other} | ${k.imCalls} | ${k.maxWindow} | 200 |`);
+  const imp = await bulkImport();
+  console.log('\n## Bulk import (import-unread)\n');
+  console.log('| run | rows | exit | seconds | rows/s | peak RSS MiB | IM set calls | most in any 1 s window |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+  console.log(`| --dry-run, ${imp.fileMiB.toFixed(0)} MiB CSV | 1,000,000 | ${imp.dry.code} | ${imp.dry.seconds.toFixed(1)} | ${(1_000_000 / imp.dry.seconds).toFixed(0)} | ${imp.dry.peakRss.toFixed(0)} | 0 | – |`);
+  console.log(`| real, IM 20 ms, limit 200/s | 2,000 | ${imp.real.code} | ${imp.real.seconds.toFixed(1)} | ${(2000 / imp.real.seconds).toFixed(0)} | ${imp.real.peakRss.toFixed(0)} | ${imp.imCalls} | ${imp.maxWindow} |`);
   console.log(`\nPeak RSS of the gateway process: ${Math.max(fast.rss, slow.rss, k.rss, rows[2].rss).toFixed(0)} MiB (overhead run ${rows[2].rss.toFixed(0)}, coalescing runs ${fast.rss.toFixed(0)} / ${slow.rss.toFixed(0)}, overload run ${k.rss.toFixed(0)}).`);
 })()
   .catch((error) => {

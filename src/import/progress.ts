@@ -10,6 +10,7 @@ export interface ProgressState {
 const BAR_WIDTH = 24;
 /** Rates are measured over the last few seconds, so they follow changes (a lowered --rate, IM slowing down). */
 const RATE_WINDOW_MS = 5_000;
+const SAMPLE_EVERY_MS = 100;
 
 /**
  * A progress bar with rate and ETA on a terminal (redrawn in place), plain periodic lines otherwise
@@ -27,8 +28,12 @@ export class ProgressReporter {
 
   update(state: ProgressState, force = false): void {
     const now = Date.now();
-    this.samples.push({ at: now, rows: state.rowsDone, bytes: state.bytesRead });
-    while (this.samples.length > 2 && now - this.samples[0].at > RATE_WINDOW_MS) this.samples.shift();
+    // Called per row: sample the rate a few times a second, not a million times.
+    const last = this.samples.at(-1);
+    if (last === undefined || now - last.at >= SAMPLE_EVERY_MS || force) {
+      this.samples.push({ at: now, rows: state.rowsDone, bytes: state.bytesRead });
+      while (this.samples.length > 2 && now - this.samples[0].at > RATE_WINDOW_MS) this.samples.shift();
+    }
     if (!force && now - this.lastDrawAt < this.intervalMs) return;
     this.lastDrawAt = now;
     const line = this.describe(state, now);
