@@ -4,6 +4,8 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config';
 import { DEFAULT_RATE_LIMIT_PER_SECOND } from './im/rate-limiter';
 import { ImUpstream } from './im/upstream';
+import { createLogger } from './logger';
+import { sharedStateFor } from './shared/redis-state';
 import { ImportRun, type ImportSummary } from './import/importer';
 import { ProgressReporter } from './import/progress';
 import { formatOf, ImportFileError, type ImportFormat } from './import/rows';
@@ -80,9 +82,11 @@ export async function main(argv: string[], env: Record<string, string | undefine
     rate = asked;
   }
 
+  // With IM_SHARED_STATE=redis the import shares the app's budget with the running gateways.
+  const settings = { ...config.im, rateLimitPerSecond: rate };
   const upstream =
     config.im.target.kind === 'tencent' && !dryRun
-      ? new ImUpstream(config.im.target, { ...config.im, rateLimitPerSecond: rate })
+      ? new ImUpstream(config.im.target, settings, {}, sharedStateFor(settings, createLogger({ level: 'warn', destination: process.stderr })))
       : undefined;
   const run = new ImportRun(
     {

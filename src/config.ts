@@ -21,6 +21,9 @@ export const DEFAULT_JWT_ACCOUNT_CLAIM = 'sub';
 /** Default 30 s: Kubernetes' default grace period, and far above a drain at 200 calls/s with a full queue (10 s). */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
 
+/** Where replicas keep what they must share: nowhere (one process), or Redis. */
+export type SharedStateConfig = { kind: 'memory' } | { kind: 'redis'; url: string; keyPrefix: string };
+
 /** How callers prove who they are. */
 export const AUTH_MODES = ['usersig', 'jwt', 'none'] as const;
 export type AuthMode = (typeof AUTH_MODES)[number];
@@ -74,6 +77,8 @@ export interface Config {
     /** Look the group's type up before setting (ChatRoom and AVChatRoom would silently ignore the set). */
     checkGroupType: boolean;
     groupTypeCacheSize: number;
+    /** IM_SHARED_STATE: the rate limit and member ordering shared by replicas through Redis. */
+    sharedState: SharedStateConfig;
   };
 }
 
@@ -146,6 +151,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxBatchSize: integer(env, 'IM_MAX_BATCH_SIZE', DEFAULT_MAX_BATCH_SIZE, 1, 10_000),
       checkGroupType: boolean(env, 'CHECK_GROUP_TYPE', true),
       groupTypeCacheSize: integer(env, 'GROUP_TYPE_CACHE_SIZE', DEFAULT_GROUP_TYPE_CACHE_SIZE, 0),
+      sharedState: sharedState(env, target),
     },
   };
 }
@@ -191,6 +197,23 @@ function origins(env: Env, production: boolean): string[] {
     if (url.origin !== trimmed) throw new ConfigError('CORS_ORIGINS', `has "${trimmed}", which is not an origin (scheme://host[:port], no path)`);
     return trimmed;
   });
+}
+
+function sharedState(env: Env, target: ImTarget): SharedStateConfig {
+  const kind = oneOf(env, 'IM_SHARED_STATE', ['memory', 'redis'] as const, 'memory');
+  if (kind === 'memory') return { kind };
+  const url = nonEmpty(env, 'REDIS_URL');
+  if (url === undefined) throw new ConfigError('REDIS_URL', 'is required when IM_SHARED_STATE=redis');
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError('REDIS_URL', 'must be a redis:// or rediss:// URL');
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new ConfigError('REDIS_URL', 'must be a redis:// or rediss:// URL');
+  // Per app by default: Tencent's budget is per SDKAppID, and one Redis may serve several apps.
+  const app = target.kind === 'tencent' ? String(target.sdkAppId) : 'simulator';
+  return { kind, url, keyPrefix: nonEmpty(env, 'REDIS_KEY_PREFIX') ?? `im-gateway:${app}:` };
 }
 
 function apolloGraphOs(env: Env): Config['apolloGraphOs'] {

@@ -25,6 +25,7 @@ import { GatewayErrorCode } from './im/error-codes';
 import type { UnreadCountUpdate } from './im/coalescer';
 import { ImUpstream, type ImEndpoint } from './im/upstream';
 import { GatewayMetrics } from './metrics';
+import { sharedStateFor } from './shared/redis-state';
 import { ImSimulator } from './simulator/simulator';
 
 /** The paths the gateway answers. */
@@ -34,6 +35,8 @@ export const READY_PATH = '/readyz';
 export const METRICS_PATH = '/metrics';
 /** While draining, idle keep-alive connections are closed this often, so clients reconnect elsewhere. */
 const DRAIN_POLL_MS = 100;
+/** How long start-up waits for Redis before serving (not ready) anyway. */
+const REDIS_STARTUP_WAIT_MS = 3000;
 const REQUEST_ID_HEADER = 'x-request-id';
 const SAFE_REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -70,13 +73,17 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
 
   const metrics = new GatewayMetrics();
   const { onRetryCode, ...metricHooks } = metrics.upstreamHooks();
+  const shared = sharedStateFor(config.im, logger);
+  if (shared !== undefined && !(await shared.whenReady(REDIS_STARTUP_WAIT_MS))) {
+    logger.error('Redis is not reachable yet: starting NOT READY; updates fail as IM_UNAVAILABLE until it is');
+  }
   const upstream = new ImUpstream(endpoint, config.im, {
     ...metricHooks,
     onRetry: (attempt, error) => {
       onRetryCode(error.code);
       logger.warn({ attempt, code: error.code, imErrorCode: error.imErrorCode, imErrorInfo: error.imErrorInfo }, 'retrying IM call');
     },
-  });
+  }, shared);
   metrics.observeQueues(
     () => upstream.limiterQueueLength,
     () => upstream.coalescer.pendingUpdates,
@@ -179,7 +186,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       return;
     }
     if (path === READY_PATH) {
-      sendJson(response, draining ? 503 : 200, { status: draining ? 'draining' : 'ready' });
+      const notReady = draining ? 'draining' : upstream.notReadyReason();
+      sendJson(response, notReady === undefined ? 200 : 503, notReady === undefined ? { status: 'ready' } : { status: 'not ready', reason: notReady });
       return;
     }
     if (path === METRICS_PATH) {

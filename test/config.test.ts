@@ -57,6 +57,9 @@ describe('loadConfig', () => {
     [{ ADMIN_ACCOUNTS: 'ops, ' }, 'ADMIN_ACCOUNTS must be a comma-separated list of IM accounts'],
     [{ ALLOW_SELF_UPDATE: 'yes' }, 'ALLOW_SELF_UPDATE must be true or false'],
     [{ MAX_QUERY_DEPTH: '0' }, 'MAX_QUERY_DEPTH must be a whole number from 1'],
+    [{ IM_SHARED_STATE: 'etcd' }, 'IM_SHARED_STATE must be one of: memory, redis'],
+    [{ IM_SHARED_STATE: 'redis' }, 'REDIS_URL is required when IM_SHARED_STATE=redis'],
+    [{ IM_SHARED_STATE: 'redis', REDIS_URL: 'http://x' }, 'REDIS_URL must be a redis:// or rediss:// URL'],
   ])('names the bad variable: %j', (env, message) => {
     expect(problemWith(env)).toContain(message);
   });
@@ -71,6 +74,15 @@ describe('loadConfig', () => {
     expect(loadConfig({ AUTH_MODE: 'jwt', JWT_JWKS_URL: 'https://id.example/jwks', JWT_ISSUER: 'i', JWT_AUDIENCE: 'a' }).auth).toMatchObject({
       mode: 'jwt',
       accountClaim: 'sub',
+    });
+  });
+
+  it('keeps shared state in memory unless told, and prefixes Redis keys with the app', () => {
+    expect(loadConfig({}).im.sharedState).toEqual({ kind: 'memory' });
+    expect(loadConfig({ IM_SDKAPPID: '1400000001', IM_SECRET_KEY: 'k', IM_SHARED_STATE: 'redis', REDIS_URL: 'redis://:pw@cache:6379/2' }).im.sharedState).toEqual({
+      kind: 'redis',
+      url: 'redis://:pw@cache:6379/2',
+      keyPrefix: 'im-gateway:1400000001:',
     });
   });
 

@@ -8,6 +8,8 @@ export interface UnreadCountUpdate {
   groupId: string;
   memberAccount: string;
   unreadCount: number;
+  /** Arrival order across replicas (shared state), stamped on arrival; later stamps win. */
+  order?: number;
 }
 
 /** What a caller learns once its update is settled. */
@@ -18,16 +20,25 @@ export interface UnreadCountOutcome {
   coalesced: boolean;
 }
 
+/** What a send may report: the value IM actually applied, when another replica's later value went instead. */
+export type SendResult = UnreadCountOutcome | void;
+
 export interface CoalescerOptions {
   /** Default {@link DEFAULT_COALESCE_WINDOW_MS}; 0 batches only updates made in the same tick. */
   windowMs?: number;
   /** Reports how many updates one IM call served beyond the first, for metrics. */
   onMerged?: (extraUpdates: number) => void;
+  /**
+   * Stamps each update's arrival order when it is accepted (replicas: a sequence number in Redis), so an
+   * update held back behind a member's in-flight call still counts as arriving when it arrived.
+   */
+  stamp?: (update: UnreadCountUpdate) => Promise<number>;
 }
 
 /** The updates that will be answered by one IM call. */
 interface Round {
   unreadCount: number;
+  order?: number;
   callers: number;
   settled: Promise<UnreadCountOutcome>;
   resolve: (outcome: UnreadCountOutcome) => void;
@@ -64,7 +75,7 @@ export class UnreadCountCoalescer {
   private idleWaiters: Array<() => void> = [];
 
   constructor(
-    private readonly send: (update: UnreadCountUpdate) => Promise<void>,
+    private readonly send: (update: UnreadCountUpdate) => Promise<SendResult>,
     private readonly options: CoalescerOptions = {},
   ) {
     const windowMs = options.windowMs ?? DEFAULT_COALESCE_WINDOW_MS;
@@ -79,7 +90,8 @@ export class UnreadCountCoalescer {
     const accepted = { ...update };
     this.unanswered.add(accepted);
     try {
-      return await this.loader.load(update);
+      if (this.options.stamp !== undefined) accepted.order = await this.options.stamp(update);
+      return await this.loader.load(accepted);
     } finally {
       this.unanswered.delete(accepted);
       if (this.unanswered.size === 0) this.notifyIdle();
@@ -114,7 +126,9 @@ export class UnreadCountCoalescer {
     const lastByMember = new Map<string, { update: UnreadCountUpdate; callers: number }>();
     for (const update of updates) {
       const key = memberKey(update);
-      lastByMember.set(key, { update, callers: (lastByMember.get(key)?.callers ?? 0) + 1 });
+      const previous = lastByMember.get(key);
+      const latest = previous === undefined || isNewer(update, previous.update) ? update : previous.update;
+      lastByMember.set(key, { update: latest, callers: (previous?.callers ?? 0) + 1 });
     }
     const roundByMember = new Map<string, Promise<UnreadCountOutcome>>();
     for (const [key, { update, callers }] of lastByMember) {
@@ -131,26 +145,30 @@ export class UnreadCountCoalescer {
   }
 
   private enqueue(key: string, update: UnreadCountUpdate, callers: number): Promise<UnreadCountOutcome> {
-    const { unreadCount } = update;
+    const { unreadCount, order } = update;
     let state = this.members.get(key);
     if (state === undefined) {
       state = { groupId: update.groupId, memberAccount: update.memberAccount };
       this.members.set(key, state);
     }
     if (state.next !== undefined) {
-      state.next.unreadCount = unreadCount;
+      if (isNewer(update, state.next)) {
+        state.next.unreadCount = unreadCount;
+        state.next.order = order;
+      }
       state.next.callers += callers;
       return state.next.settled;
     }
     if (state.inFlight !== undefined) {
-      if (state.inFlight.unreadCount === unreadCount) {
+      // Same value, and (across replicas) the same place in the order: that call answers this update too.
+      if (state.inFlight.unreadCount === unreadCount && order === state.inFlight.order) {
         state.inFlight.callers += callers;
         return state.inFlight.settled;
       }
-      state.next = newRound(unreadCount, callers);
+      state.next = newRound(unreadCount, order, callers);
       return state.next.settled;
     }
-    const round = newRound(unreadCount, callers);
+    const round = newRound(unreadCount, order, callers);
     this.start(key, state, round);
     return round.settled;
   }
@@ -160,9 +178,9 @@ export class UnreadCountCoalescer {
     const { groupId, memberAccount } = state;
     // The value is read when the call starts: a `next` round may have been updated until then.
     const sent = Promise.resolve()
-      .then(() => this.send({ groupId, memberAccount, unreadCount: round.unreadCount }))
+      .then(() => this.send({ groupId, memberAccount, unreadCount: round.unreadCount, order: round.order }))
       .then(
-        () => ({ ok: true as const }),
+        (sent) => ({ ok: true as const, sent }),
         (error: unknown) => ({ ok: false as const, error }),
       );
     void sent.then((result) => {
@@ -173,20 +191,27 @@ export class UnreadCountCoalescer {
       if (next !== undefined) this.start(key, state, next);
       else this.members.delete(key);
       if (round.callers > 1) this.options.onMerged?.(round.callers - 1);
-      if (result.ok) round.resolve({ unreadCount: round.unreadCount, coalesced: round.callers > 1 });
+      if (result.ok) {
+        round.resolve({ unreadCount: result.sent?.unreadCount ?? round.unreadCount, coalesced: round.callers > 1 || result.sent?.coalesced === true });
+      }
       else round.reject(result.error);
     });
   }
 }
 
-function newRound(unreadCount: number, callers: number): Round {
+/** Later stamps win; without stamps (one process), the later arrival — the caller's order — wins. */
+function isNewer(update: { order?: number }, than: { order?: number }): boolean {
+  return update.order === undefined || than.order === undefined || update.order >= than.order;
+}
+
+function newRound(unreadCount: number, order: number | undefined, callers: number): Round {
   let resolve!: Round['resolve'];
   let reject!: Round['reject'];
   const settled = new Promise<UnreadCountOutcome>((res, rej) => {
     resolve = res;
     reject = rej;
   });
-  return { unreadCount, callers, settled, resolve, reject };
+  return { unreadCount, order, callers, settled, resolve, reject };
 }
 
 // Group IDs are printable ASCII, so a newline cannot occur in one.

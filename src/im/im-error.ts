@@ -13,6 +13,8 @@ export interface ImErrorOptions {
   details?: Record<string, unknown>;
   /** Full detail for operators' logs; never sent to clients. */
   cause?: unknown;
+  /** The gateway refused before calling IM (its queue is full, its shared state is down): retrying at once only adds load. */
+  refusedBeforeCall?: boolean;
 }
 
 /**
@@ -26,6 +28,7 @@ export class ImError extends Error {
   readonly imErrorInfo?: string;
   readonly retryAfterMs?: number;
   readonly details?: Record<string, unknown>;
+  readonly refusedBeforeCall: boolean;
 
   constructor(options: ImErrorOptions) {
     super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -36,6 +39,7 @@ export class ImError extends Error {
     this.imErrorInfo = options.imErrorInfo;
     this.retryAfterMs = options.retryAfterMs;
     this.details = options.details;
+    this.refusedBeforeCall = options.refusedBeforeCall ?? false;
   }
 
   /** An error IM reported in an HTTP 200 reply, classified by THE table. */
@@ -44,9 +48,19 @@ export class ImError extends Error {
     return new ImError({ ...errorClass, imErrorCode, imErrorInfo });
   }
 
-  /** True for the limiter's own refusal (its queue is full): no IM call was made, so retrying at once only adds load. */
-  get isQueueRefusal(): boolean {
-    return this.code === GatewayErrorCode.RATE_LIMITED && this.imErrorCode === undefined;
+  /**
+   * The shared state (Redis) that keeps replicas within Tencent's budget is unreachable. Retryable for
+   * clients, but never sent around it: falling back to private limits would break the app's budget.
+   */
+  static sharedStateUnavailable(cause?: unknown): ImError {
+    return new ImError({
+      code: GatewayErrorCode.IM_UNAVAILABLE,
+      retryable: true,
+      message: 'The shared rate-limit state (Redis) is unavailable; retry shortly',
+      retryAfterMs: 1000,
+      refusedBeforeCall: true,
+      cause,
+    });
   }
 
   /** Network errors, timeouts, non-200 replies and unreadable bodies: always retryable, no IM code. */

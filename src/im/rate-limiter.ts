@@ -10,7 +10,8 @@ export const RATE_LIMIT_HEADROOM = 0.95;
 /** Default 10 s: how long a call may wait for its slot before it is refused with RATE_LIMITED. */
 export const DEFAULT_MAX_QUEUE_WAIT_MS = 10_000;
 
-const WINDOW_MS = 1000;
+/** The limit is per any one-second window. */
+export const WINDOW_MS = 1000;
 
 /** Grants permission for one outbound call. Implementations: in-process here, shared in Redis elsewhere. */
 export interface RateLimiter {
@@ -57,14 +58,7 @@ export class PacingRateLimiter implements RateLimiter {
     const startedAt = performance.now();
     const slot = Math.max(startedAt, this.nextSlotAt);
     const waitMs = slot - startedAt;
-    if (waitMs > this.maxQueueWaitMs) {
-      throw new ImError({
-        code: GatewayErrorCode.RATE_LIMITED,
-        retryable: true,
-        message: 'Too many updates queued for IM; retry later',
-        retryAfterMs: Math.ceil(waitMs - this.maxQueueWaitMs),
-      });
-    }
+    if (waitMs > this.maxQueueWaitMs) throw queueRefusal(waitMs - this.maxQueueWaitMs);
     this.nextSlotAt = slot + this.intervalMs;
     this.waiting += 1;
     try {
@@ -83,6 +77,17 @@ export class PacingRateLimiter implements RateLimiter {
     }
     this.options.onWait?.(performance.now() - startedAt);
   }
+}
+
+/** RATE_LIMITED from the gateway's own queue: the wait for a slot would exceed IM_MAX_QUEUE_WAIT_MS. No IM call was made. */
+export function queueRefusal(retryAfterMs: number): ImError {
+  return new ImError({
+    code: GatewayErrorCode.RATE_LIMITED,
+    retryable: true,
+    message: 'Too many updates queued for IM; retry later',
+    retryAfterMs: Math.ceil(retryAfterMs),
+    refusedBeforeCall: true,
+  });
 }
 
 /** Wraps a call so that every call of a command first takes a slot from that command's limiter. */

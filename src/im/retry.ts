@@ -48,7 +48,7 @@ export function withRetries(call: ImCall, options: RetryOptions): ImCall {
       try {
         return await call(command, body);
       } catch (error) {
-        if (!(error instanceof ImError) || error.isQueueRefusal) throw error;
+        if (!(error instanceof ImError) || error.refusedBeforeCall) throw error;
         if (error.imErrorCode === SIGNATURE_LOCKOUT_IM_ERROR_CODE) {
           lockedUntil = now() + SIGNATURE_LOCKOUT_MS;
           throw error;

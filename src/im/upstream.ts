@@ -7,6 +7,7 @@ import { ImApi } from './im-api';
 import { ImError } from './im-error';
 import { PacingRateLimiter, withRateLimit, type RateLimiter } from './rate-limiter';
 import { withRetries } from './retry';
+import type { RedisSharedState } from '../shared/redis-state';
 
 /** Where the stack sends its calls and with which credentials. */
 export interface ImEndpoint {
@@ -49,6 +50,8 @@ export class ImUpstream {
     readonly endpoint: ImEndpoint,
     readonly settings: Config['im'],
     hooks: ImUpstreamHooks = {},
+    /** Replicas' shared limits and member ordering (IM_SHARED_STATE=redis); none for one process. */
+    private readonly shared?: RedisSharedState,
   ) {
     this.adminUserSig = new AdminUserSig({
       sdkAppId: endpoint.sdkAppId,
@@ -65,11 +68,8 @@ export class ImUpstream {
     const limiterFor = (command: ImCommand): RateLimiter => {
       let limiter = this.limiters.get(command);
       if (limiter === undefined) {
-        limiter = new PacingRateLimiter({
-          callsPerSecond: settings.rateLimitPerSecond,
-          maxQueueWaitMs: settings.maxQueueWaitMs,
-          onWait: hooks.onLimiterWait,
-        });
+        const options = { callsPerSecond: settings.rateLimitPerSecond, maxQueueWaitMs: settings.maxQueueWaitMs, onWait: hooks.onLimiterWait };
+        limiter = shared === undefined ? new PacingRateLimiter(options) : shared.limiter(command, options);
         this.limiters.set(command, limiter);
       }
       return limiter;
@@ -81,9 +81,14 @@ export class ImUpstream {
       onRetry: hooks.onRetry,
     });
     this.api = new ImApi(call);
-    this.coalescer = new UnreadCountCoalescer((update) => this.api.setUnreadMsgNum(update), {
+    const send =
+      shared === undefined
+        ? (update: UnreadCountUpdate) => this.api.setUnreadMsgNum(update)
+        : (update: UnreadCountUpdate) => shared.sendInOrder(update, (unreadCount) => this.api.setUnreadMsgNum({ ...update, unreadCount }));
+    this.coalescer = new UnreadCountCoalescer(send, {
       windowMs: settings.coalesceWindowMs,
       onMerged: hooks.onMerged,
+      stamp: shared === undefined ? undefined : (update) => shared.stampArrival(update),
     });
     this.groupTypes = new GroupTypeCache(this.api, settings.groupTypeCacheSize);
   }
@@ -101,6 +106,11 @@ export class ImUpstream {
     return this.coalescer.submit(update);
   }
 
+  /** Undefined when ready to take traffic; otherwise why not (shared state unreachable). */
+  notReadyReason(): string | undefined {
+    return this.shared?.notReadyReason();
+  }
+
   /** Callers waiting for a limiter slot, over all commands. */
   get limiterQueueLength(): number {
     let total = 0;
@@ -114,6 +124,7 @@ export class ImUpstream {
    */
   async close(options: { abandon?: boolean } = {}): Promise<void> {
     await (options.abandon === true ? this.client.destroy() : this.client.close());
+    await this.shared?.close();
   }
 }
 

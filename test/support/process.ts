@@ -50,3 +50,26 @@ export async function waitForLog(process: RunningProcess, match: (line: Record<s
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+/** bench/fake-im.js in its own process: a stand-in for Tencent whose clock a busy test process cannot skew. */
+export interface FakeImProcess {
+  url: string;
+  stats(): Promise<{ calls: number; arrivals: number[]; setCalls: Array<{ member: string; value: number; at: number; errorCode: number }>; frequencyErrors: number; maxOverlap: number }>;
+  reset(): Promise<void>;
+  stop(): void;
+}
+
+export async function startFakeImProcess(env: { REPLY_DELAY_MS?: string; LIMIT_PER_SECOND?: string }): Promise<FakeImProcess> {
+  const child = spawn(process.execPath, [join(ROOT, 'bench', 'fake-im.js')], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
+    child.once('exit', (code) => reject(new Error(`fake IM exited with ${code}`)));
+  });
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    stats: async () => (await fetch(`${url}/stats`)).json() as never,
+    reset: async () => void (await fetch(`${url}/reset`, { method: 'POST' })),
+    stop: () => void child.kill('SIGKILL'),
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * The Lua scripts that keep replicas' shared state atomic. Times come from Redis's own clock (TIME), so
+ * replicas' clocks never matter. Floats travel as strings (Redis truncates Lua numbers to integers).
+ */
+
+const NOW_MS = `local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000`;
+
+/**
+ * GCRA pacing (virtual scheduling): reserves the next slot, `interval` ms after the previous one.
+ * KEYS[1] the theoretical arrival time; ARGV interval_ms, max_wait_ms.
+ * Returns {1, wait_ms} granted (sleep that long first), or {0, wait_ms} refused (the wait is too long).
+ */
+export const RESERVE_SLOT = `${NOW_MS}
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+local slot = math.max(tat, now)
+local wait = slot - now
+if wait > tonumber(ARGV[2]) then return {0, tostring(wait)} end
+redis.call('SET', KEYS[1], tostring(slot + tonumber(ARGV[1])), 'PX', math.ceil(wait + tonumber(ARGV[1]) + 1000))
+return {1, tostring(wait)}`;
+
+/**
+ * The hard guard, checked when a call is about to go out: at most `limit` sends in any window.
+ * KEYS[1] a sorted set of send times; ARGV limit, window_ms, unique_id.
+ * Returns '0' (recorded: send now) or the ms until the oldest send leaves the window.
+ */
+export const RECORD_SEND = `${NOW_MS}
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tostring(now - window))
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return tostring(tonumber(oldest[2]) + window - now)
+end
+redis.call('ZADD', KEYS[1], tostring(now), ARGV[3])
+redis.call('PEXPIRE', KEYS[1], window * 2)
+return '0'`;
+
+/**
+ * A member's update arrives: it gets the next sequence number and becomes the member's latest value —
+ * unless the latest value, not yet applied (pending or in flight on any replica), is this same value: then
+ * it shares that sequence number, so identical concurrent updates cost one call.
+ * KEYS[1] the member's hash {seq, value, applied, appliedValue}; ARGV value, ttl_ms. Returns the sequence number.
+ */
+export const SUBMIT_UPDATE = `local state = redis.call('HMGET', KEYS[1], 'seq', 'value', 'applied')
+local seq = tonumber(state[1] or '0')
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+if seq > tonumber(state[3] or '0') and state[2] == ARGV[1] then return seq end
+seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+redis.call('HSET', KEYS[1], 'value', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return seq`;
+
+/**
+ * Whose turn is it? {1, applied_value}: an update at least as new as mine is already applied (done, no call);
+ * {2, seq, value}: I hold the member's lease and must send this latest value; {0, lease_ttl_ms}: wait.
+ * KEYS[1] the member's hash, KEYS[2] its lease; ARGV my_seq, token, lease_ms.
+ */
+export const CLAIM_MEMBER = `local applied = tonumber(redis.call('HGET', KEYS[1], 'applied') or '0')
+if applied >= tonumber(ARGV[1]) then return {1, redis.call('HGET', KEYS[1], 'appliedValue') or false} end
+if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then
+  local latest = redis.call('HMGET', KEYS[1], 'seq', 'value')
+  return {2, tonumber(latest[1] or ARGV[1]), latest[2] or false}
+end
+return {0, redis.call('PTTL', KEYS[2])}`;
+
+/**
+ * Ends my turn: records the sequence number and value IM applied (on success) and releases my lease.
+ * KEYS[1] the member's hash, KEYS[2] its lease; ARGV token, applied_seq ('' after a failure), applied_value.
+ */
+export const RELEASE_MEMBER = `if ARGV[2] ~= '' then
+  local applied = tonumber(redis.call('HGET', KEYS[1], 'applied') or '0')
+  if tonumber(ARGV[2]) > applied then redis.call('HSET', KEYS[1], 'applied', ARGV[2], 'appliedValue', ARGV[3]) end
+end
+if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
+return 1`;
+
+/** Extends my lease while my call is still running. KEYS[1] the lease; ARGV token, lease_ms. */
+export const RENEW_LEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`;

@@ -1,0 +1,141 @@
+import { ImCommand } from '../../src/im/client';
+import { signUserSig } from '../../src/im/usersig';
+import { maxInAnyWindow } from '../../bench/sliding-window';
+import { FakeIm, OK_REPLY } from '../support/fake-im';
+import { postGraphQL, SET_UNREAD, startTestGateway, TEST_SDKAPPID, TEST_SECRET_KEY } from '../support/gateway';
+import { runTs, startFakeImProcess, waitForLog, type FakeImProcess, type RunningProcess } from '../support/process';
+import { redisForTests, TestRedis } from '../support/redis';
+
+const GROUP = '@TGS#2CLUZEAEJ';
+const LIMIT = 200;
+const auth = { authorization: `UserSig ${signUserSig({ sdkAppId: TEST_SDKAPPID, secretKey: TEST_SECRET_KEY, identifier: 'administrator', expireSeconds: 3600 })}` };
+
+/** Tencent in miniature, in a separate process: 60007 above 200 set calls in any second; a per-member overlap count. */
+const strictIm = (delayMs: number) => startFakeImProcess({ REPLY_DELAY_MS: String(delayMs), LIMIT_PER_SECOND: String(LIMIT) });
+
+/** A scripted in-process fake for the outage test: answers every call at once. */
+function okIm(): FakeIm {
+  return new FakeIm(() => OK_REPLY);
+}
+
+async function startReplicas(count: number, imUrl: string, redis: { url: string; keyPrefix: string }): Promise<Array<{ process: RunningProcess; url: string }>> {
+  return Promise.all(
+    Array.from({ length: count }, async () => {
+      const process = runTs('src/main.ts', [], {
+        PORT: '0',
+        HOST: '127.0.0.1',
+        IM_SDKAPPID: String(TEST_SDKAPPID),
+        IM_SECRET_KEY: TEST_SECRET_KEY,
+        IM_API_BASE_URL: imUrl,
+        IM_SHARED_STATE: 'redis',
+        REDIS_URL: redis.url,
+        REDIS_KEY_PREFIX: redis.keyPrefix,
+        CHECK_GROUP_TYPE: 'false',
+        LOG_LEVEL: 'info',
+      });
+      const ready = await waitForLog(process, (line) => line.msg === 'gateway ready', 30_000);
+      return { process, url: `${new URL(ready.url).origin}/graphql` };
+    }),
+  );
+}
+
+describe('three replicas sharing one Redis (real processes)', () => {
+  let redis: Awaited<ReturnType<typeof redisForTests>>;
+  let im: FakeImProcess;
+  let replicas: Array<{ process: RunningProcess; url: string }>;
+  beforeAll(async () => {
+    redis = await redisForTests();
+    im = await strictIm(60);
+    replicas = await startReplicas(3, im.url, redis);
+    // Warm up (JIT, lazy initialisation), so timings below are the gateway's, not a cold start's.
+    for (const replica of replicas) {
+      await Promise.all(Array.from({ length: 20 }, (_, i) => postGraphQL(replica.url, SET_UNREAD, { input: { groupId: GROUP, memberAccount: `warm${i}`, unreadCount: 1 } }, auth)));
+    }
+  });
+  afterAll(async () => {
+    for (const replica of replicas ?? []) replica.process.child.kill('SIGKILL');
+    im?.stop();
+    await redis?.stop();
+  });
+  beforeEach(() => im.reset());
+
+  it('900 distinct-member updates over three replicas: never above the limit in any second, no 60007, all OK', async () => {
+    // Offered at 450/s, over twice the limit: three private limiters would send it all at 450/s.
+    const sent: Array<Promise<{ body: any }>> = [];
+    for (let i = 0; i < 900; i++) {
+      sent.push(postGraphQL(replicas[i % 3].url, SET_UNREAD, { input: { groupId: GROUP, memberAccount: `d${i}`, unreadCount: i % 100 } }, auth));
+      if (i % 9 === 8) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const responses = await Promise.all(sent);
+    expect(responses.filter((response) => response.body.errors !== undefined)).toEqual([]);
+    const { arrivals, frequencyErrors } = await im.stats();
+    expect(arrivals).toHaveLength(900);
+    expect(maxInAnyWindow(arrivals)).toBeLessThanOrEqual(LIMIT);
+    expect(frequencyErrors).toBe(0);
+    // Paced, not bursty: 900 calls at 95 % of 200/s take about 4.7 s.
+    expect(Math.max(...arrivals) - Math.min(...arrivals)).toBeGreaterThan(4000);
+  });
+
+  it('a same-member burst across replicas: calls never overlap, the last update sent wins, few calls', async () => {
+    const burst: Array<Promise<unknown>> = [];
+    for (let value = 1; value <= 30; value++) {
+      burst.push(postGraphQL(replicas[value % 3].url, SET_UNREAD, { input: { groupId: GROUP, memberAccount: 'burst', unreadCount: value } }, auth));
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    // "Last" must mean last to arrive: leave the replicas time to take in the burst (IM calls take 60 ms, so it is still going on).
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const last = await postGraphQL(replicas[1].url, SET_UNREAD, { input: { groupId: GROUP, memberAccount: 'burst', unreadCount: 99 } }, auth);
+    const responses = (await Promise.all(burst)) as Array<{ body: any }>;
+    expect([...responses, last].every((response) => response.body.errors === undefined)).toBe(true);
+    const { setCalls, maxOverlap } = await im.stats();
+    const calls = setCalls.filter((call) => call.member === `${GROUP}\nburst`);
+    expect(maxOverlap).toBe(1);
+    expect(calls.at(-1)!.value).toBe(99);
+    // One process would need at most 2 calls per IM round trip of the burst; three replicas add at most one each.
+    expect(calls.length).toBeLessThanOrEqual(2 + 3 + 1);
+    expect(calls.length).toBeLessThan(31);
+  });
+
+  it('identical concurrent updates on different replicas cost one IM call', async () => {
+    const responses = await Promise.all(
+      replicas.flatMap((replica) => [1, 2].map(() => postGraphQL(replica.url, SET_UNREAD, { input: { groupId: GROUP, memberAccount: 'same', unreadCount: 7 } }, auth))),
+    );
+    expect(responses.every((response) => response.body.data.setGroupMemberUnreadCount.unreadCount === 7)).toBe(true);
+    expect((await im.stats()).setCalls.filter((call) => call.member === `${GROUP}\nsame`)).toHaveLength(1);
+  });
+});
+
+describe('Redis going away and coming back', () => {
+  it('answers IM_UNAVAILABLE (retryable) with no IM call and not ready; recovers by itself', async () => {
+    const redis = await TestRedis.start();
+    const im = okIm();
+    const gateway = await startTestGateway({ IM_SHARED_STATE: 'redis', REDIS_URL: redis.url }, await im.start());
+    const update = (memberAccount: string, unreadCount: number) =>
+      gateway.graphql(SET_UNREAD, { input: { groupId: GROUP, memberAccount, unreadCount } });
+    const ready = async () => (await fetch(`${gateway.url}/readyz`)).status;
+    try {
+      expect((await update('before', 1)).body.errors).toBeUndefined();
+      expect(await ready()).toBe(200);
+
+      await redis.stop();
+      const during = await Promise.all(Array.from({ length: 20 }, (_, i) => update(`during${i}`, i)));
+      for (const response of during) {
+        expect(response.body.errors[0].extensions).toMatchObject({ code: 'IM_UNAVAILABLE', retryable: true });
+      }
+      expect(im.requestsFor(ImCommand.SET_UNREAD_MSG_NUM).map((request) => request.body.Member_Account)).toEqual(['before']);
+      expect(await ready()).toBe(503);
+      expect(gateway.logs.text).toContain('REDIS UNREACHABLE');
+
+      await redis.restart();
+      for (let i = 0; i < 100 && (await ready()) !== 200; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await ready()).toBe(200);
+      expect((await update('after', 3)).body.errors).toBeUndefined();
+      expect(im.requestsFor(ImCommand.SET_UNREAD_MSG_NUM).map((request) => request.body.Member_Account)).toEqual(['before', 'after']);
+      expect(gateway.logs.text).toContain('Redis connection restored');
+    } finally {
+      await gateway.stop();
+      await im.close();
+      await redis.stop();
+    }
+  });
+});
