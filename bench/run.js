@@ -203,7 +203,8 @@ async function runImport(args, env) {
   let peak = 0;
   const sampler = setInterval(() => {
     try {
-      peak = Math.max(peak, peakRssMiB(child.pid));
+      const rss = peakRssMiB(child.pid);
+      if (Number.isFinite(rss)) peak = Math.max(peak, rss);
     } catch {}
   }, 50);
   let out = '';
@@ -234,6 +235,47 @@ async function bulkImport() {
   return { dry, fileMiB: statSync(big).size / 2 ** 20, real, imCalls: stats.calls, maxWindow: maxInAnyWindow(stats.arrivals) };
 }
 
+/** A throwaway redis-server on a free port, or undefined when the machine has none. */
+async function startRedis() {
+  if (spawnSync('redis-server', ['--version']).status !== 0) return undefined;
+  const port = nextPort++;
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  children.push(child);
+  for (let i = 0; i < 100 && spawnSync('redis-cli', ['-p', String(port), 'ping']).stdout?.toString().trim() !== 'PONG'; i++) await new Promise((r) => setTimeout(r, 50));
+  return { child, url: `redis://127.0.0.1:${port}` };
+}
+
+/** Latency per update: one in-memory gateway, one gateway on Redis, two replicas sharing Redis (same total load). */
+async function sharedState() {
+  const redis = await startRedis();
+  if (redis === undefined) return undefined;
+  const im = await startFakeIm(0);
+  const fast = { IM_RATE_LIMIT_PER_SECOND: '1000000', IM_COALESCE_WINDOW_MS: '0' };
+  const shared = { ...fast, IM_SHARED_STATE: 'redis', REDIS_URL: redis.url };
+  const rows = [];
+  for (const [name, envs] of [
+    ['1 gateway, in-memory limiter', [fast]],
+    ['1 gateway, limiter + member order in Redis', [shared]],
+    ['2 replicas sharing Redis', [shared, shared]],
+  ]) {
+    const gateways = [];
+    for (const env of envs) gateways.push(await startGateway(im.url, env));
+    for (const g of gateways) await load(g.url, { connections: 4, duration: 2, member: (i) => `warm${i}` });
+    let prefix = 0;
+    const results = await Promise.all(gateways.map((g) => {
+      const p = prefix++;
+      return load(g.url, { connections: 10 / gateways.length, duration: 6, member: (i) => `r${p}m${i}` });
+    }));
+    const requests = results.reduce((sum, r) => sum + r.requests.total, 0);
+    const meanMs = results.reduce((sum, r) => sum + r.latency.mean * r.requests.total, 0) / requests;
+    rows.push({ name, rps: requests / 6, meanMs, p99: Math.max(...results.map((r) => r.latency.p99)), errors: results.reduce((sum, r) => sum + r.errors + r.non2xx, 0) });
+    for (const g of gateways) g.child.kill('SIGTERM');
+  }
+  im.child.kill();
+  redis.child.kill();
+  return rows;
+}
+
 (async () => {
   console.log(`# im-graphql-gateway benchmark\n\nNode ${process.version}, ${require('node:os').cpus().length} cores, targets ${hasTaskset ? 'pinned to core 1 with taskset' : 'not pinned (no taskset)'}; load generator: autocannon in the harness process.\n`);
   const rows = await overhead();
@@ -256,6 +298,15 @@ async function bulkImport() {
   console.log('| updates offered | applied | RATE_LIMITED | other errors | IM calls made | most IM calls in any 1 s window | limit |');
   console.log('|---:|---:|---:|---:|---:|---:|---:|');
   console.log(`| ${k.offered} | ${k.outcomes.ok} | ${k.outcomes.RATE_LIMITED} | ${k.outcomes.other} | ${k.imCalls} | ${k.maxWindow} | 200 |`);
+  const sharedRows = await sharedState();
+  console.log('\n## Shared state: what Redis adds per update (IM answering at once, 10 connections in all, limiter not binding)\n');
+  if (sharedRows === undefined) {
+    console.log('No redis-server on this machine: this table needs one (`apt-get install redis-server`).');
+  } else {
+    console.log('| setup | req/s | mean latency ms | × in-memory latency | p99 ms | errors |');
+    console.log('|---|---:|---:|---:|---:|---:|');
+    for (const r of sharedRows) console.log(`| ${r.name} | ${r.rps.toFixed(0)} | ${r.meanMs.toFixed(2)} | ${(r.meanMs / sharedRows[0].meanMs).toFixed(2)} | ${r.p99} | ${r.errors} |`);
+  }
   const imp = await bulkImport();
   console.log('\n## Bulk import (import-unread)\n');
   console.log('| run | rows | exit | seconds | rows/s | peak RSS MiB | IM set calls | most in any 1 s window |');

@@ -57,22 +57,8 @@ export class GatewayMetrics {
 
   /** Live gauges read when scraped. */
   observeQueues(limiterQueueLength: () => number, pendingUpdates: () => number): void {
-    new Gauge({
-      name: `${PREFIX}limiter_queue_length`,
-      help: 'Calls waiting for a rate-limiter slot, over all IM commands.',
-      registers: [this.registry],
-      collect() {
-        this.set(limiterQueueLength());
-      },
-    });
-    new Gauge({
-      name: `${PREFIX}coalescer_pending_updates`,
-      help: 'Updates accepted and not yet answered.',
-      registers: [this.registry],
-      collect() {
-        this.set(pendingUpdates());
-      },
-    });
+    this.liveGauge('limiter_queue_length', 'Calls waiting for a rate-limiter slot, over all IM commands.', limiterQueueLength);
+    this.liveGauge('coalescer_pending_updates', 'Updates accepted and not yet answered.', pendingUpdates);
   }
 
   /** The upstream hooks that feed these metrics. */
@@ -86,6 +72,17 @@ export class GatewayMetrics {
       onLimiterWait: (waitMs) => this.limiterWait.observe(waitMs / 1000),
       onRetryCode: (code) => this.retries.inc({ code }),
     };
+  }
+
+  private liveGauge(name: string, help: string, read: () => number): void {
+    new Gauge({
+      name: `${PREFIX}${name}`,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.set(read());
+      },
+    });
   }
 
   countOperation(operationName: string | null | undefined, outcome: string): void {

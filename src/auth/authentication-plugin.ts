@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import type { OperationDefinitionNode } from 'graphql';
 import type { GatewayContext } from '../graphql/context';
 import { isIntrospectionField, rootResponseKeys, fragmentsOf } from '../graphql/selections';
 
@@ -10,16 +11,21 @@ export const PUBLIC_ROOT_FIELDS: ReadonlySet<string> = new Set(['imGateway', '_s
  * public root fields or introspection: missing or bad credentials refuse it whole with 401 and no IM call.
  */
 export function authenticationPlugin(): ApolloServerPlugin<GatewayContext> {
+  // Per parsed operation (Apollo reuses documents): whether it selects anything but public fields.
+  const needsCaller = new WeakMap<OperationDefinitionNode, boolean>();
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ operation, document, contextValue }) {
           if (operation === undefined) return; // Apollo itself refuses a request without an operation
-          const fragments = fragmentsOf(document);
-          const needsCaller = [...rootResponseKeys(operation, fragments).values()].some(
-            (name) => !PUBLIC_ROOT_FIELDS.has(name) && !isIntrospectionField(name),
-          );
-          if (needsCaller) await contextValue.authenticate();
+          let needed = needsCaller.get(operation);
+          if (needed === undefined) {
+            needed = [...rootResponseKeys(operation, fragmentsOf(document)).values()].some(
+              (name) => !PUBLIC_ROOT_FIELDS.has(name) && !isIntrospectionField(name),
+            );
+            needsCaller.set(operation, needed);
+          }
+          if (needed) await contextValue.authenticate();
         },
       };
     },

@@ -7,6 +7,8 @@ import { AUTH_SCHEMES, authUnavailable, unauthenticated, type Caller } from './c
 /** How long a JWKS fetch may take, and how soon an unknown `kid` may trigger a refetch. */
 const JWKS_TIMEOUT_MS = 5_000;
 const JWKS_COOLDOWN_MS = 30_000;
+/** Verified UserSigs remembered (oldest forgotten first): one per active client, a few hundred bytes each. */
+const VERIFIED_USERSIG_CACHE_SIZE = 10_000;
 /** Far above any real UserSig or JWT; longer headers are refused before any parsing. */
 const MAX_CREDENTIAL_LENGTH = 8_192;
 
@@ -26,18 +28,27 @@ export function createAuthenticator(auth: AuthConfig, app: UserSigApp, adminIden
       const caller: Caller = { account: adminIdentifier, via: 'none' };
       return async () => caller;
     }
-    case 'usersig':
+    case 'usersig': {
+      // A client sends the same UserSig for days: remember verified ones (never refused ones) until they expire.
+      const verified = new Map<string, { caller: Caller; expiresAt: number }>();
       return async (authorization) => {
         const userSig = credential(authorization, 'usersig');
+        const known = verified.get(userSig);
+        if (known !== undefined && Date.now() / 1000 <= known.expiresAt) return known.caller;
         try {
-          const { identifier } = verifyUserSig(userSig, { sdkAppId: app.sdkAppId, secretKey: app.secretKey });
+          const { identifier, time, expire } = verifyUserSig(userSig, { sdkAppId: app.sdkAppId, secretKey: app.secretKey });
           if (!isImAccountText(identifier)) throw unauthenticated('usersig', 'MALFORMED');
-          return { account: identifier, via: 'usersig' };
+          const caller: Caller = { account: identifier, via: 'usersig' };
+          if (verified.size >= VERIFIED_USERSIG_CACHE_SIZE) verified.delete(verified.keys().next().value!);
+          verified.set(userSig, { caller, expiresAt: time + expire });
+          return caller;
         } catch (error) {
+          verified.delete(userSig);
           if (error instanceof UserSigError) throw unauthenticated('usersig', error.reason);
           throw error;
         }
       };
+    }
     case 'jwt': {
       const keys: JWTVerifyGetKey = createRemoteJWKSet(new URL(auth.jwksUrl), {
         timeoutDuration: JWKS_TIMEOUT_MS,

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import { GraphQLError, visit, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import { getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import type { Config } from '../config';
 import { GatewayErrorCode } from '../im/error-codes';
@@ -61,15 +61,33 @@ function depthOf(selectionSet: SelectionSetNode, fragments: Fragments): number {
 }
 
 export function operationLimitsPlugin(limits: Config['limits']): ApolloServerPlugin {
+  // Apollo hands the same parsed document to every request with the same query, so an operation that passed
+  // once passes again — unless @skip/@include let variables change what it selects.
+  const passed = new WeakMap<DocumentNode, Set<OperationDefinitionNode>>();
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, operation, document, request }) {
           if (operation === undefined) return; // Apollo itself refuses a request without an operation
-          const fragments = fragmentsOf(document);
-          checkOperationLimits(schema, operation, fragments, request.variables ?? {}, limits);
+          if (passed.get(document)?.has(operation) === true) return;
+          checkOperationLimits(schema, operation, fragmentsOf(document), request.variables ?? {}, limits);
+          if (!hasConditionalDirectives(document)) {
+            const operations = passed.get(document) ?? new Set();
+            operations.add(operation);
+            passed.set(document, operations);
+          }
         },
       };
     },
   };
+}
+
+function hasConditionalDirectives(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    Directive(node) {
+      if (node.name.value === 'skip' || node.name.value === 'include') found = true;
+    },
+  });
+  return found;
 }

@@ -109,7 +109,7 @@ describe('Redis going away and coming back', () => {
   it('answers IM_UNAVAILABLE (retryable) with no IM call and not ready; recovers by itself', async () => {
     const redis = await TestRedis.start();
     const im = okIm();
-    const gateway = await startTestGateway({ IM_SHARED_STATE: 'redis', REDIS_URL: redis.url }, await im.start());
+    const gateway = await startTestGateway({ IM_SHARED_STATE: 'redis', REDIS_URL: redis.url, SHUTDOWN_TIMEOUT_MS: '3000' }, await im.start());
     const update = (memberAccount: string, unreadCount: number) =>
       gateway.graphql(SET_UNREAD, { input: { groupId: GROUP, memberAccount, unreadCount } });
     const ready = async () => (await fetch(`${gateway.url}/readyz`)).status;
@@ -124,6 +124,8 @@ describe('Redis going away and coming back', () => {
       }
       expect(im.requestsFor(ImCommand.SET_UNREAD_MSG_NUM).map((request) => request.body.Member_Account)).toEqual(['before']);
       expect(await ready()).toBe(503);
+      // Logged when the first reconnect fails (ioredis retries after 100 ms).
+      for (let i = 0; i < 100 && !gateway.logs.text.includes('REDIS UNREACHABLE'); i++) await new Promise((resolve) => setTimeout(resolve, 20));
       expect(gateway.logs.text).toContain('REDIS UNREACHABLE');
 
       await redis.restart();
@@ -132,10 +134,30 @@ describe('Redis going away and coming back', () => {
       expect((await update('after', 3)).body.errors).toBeUndefined();
       expect(im.requestsFor(ImCommand.SET_UNREAD_MSG_NUM).map((request) => request.body.Member_Account)).toEqual(['before', 'after']);
       expect(gateway.logs.text).toContain('Redis connection restored');
+      expect(await gateway.stop()).toEqual([]); // nothing left hanging
     } finally {
       await gateway.stop();
       await im.close();
       await redis.stop();
+    }
+  });
+
+  it('starts not ready when Redis is not there yet, and refuses updates instead of using private limits', async () => {
+    const redis = await TestRedis.start();
+    await redis.stop(); // a port with nothing listening
+    const im = okIm();
+    const gateway = await startTestGateway({ IM_SHARED_STATE: 'redis', REDIS_URL: redis.url }, await im.start());
+    try {
+      const readiness = await fetch(`${gateway.url}/readyz`);
+      expect(readiness.status).toBe(503);
+      expect(((await readiness.json()) as { reason: string }).reason).toContain('Redis');
+      const response = await gateway.graphql(SET_UNREAD, { input: { groupId: GROUP, memberAccount: 'x', unreadCount: 1 } });
+      expect(response.body.errors[0].extensions).toMatchObject({ code: 'IM_UNAVAILABLE', retryable: true });
+      expect(im.requests).toHaveLength(0);
+      expect(gateway.logs.text).toContain('starting NOT READY');
+    } finally {
+      await gateway.stop();
+      await im.close();
     }
   });
 });

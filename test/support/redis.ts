@@ -47,7 +47,8 @@ export class TestRedis {
 
   async stop(): Promise<void> {
     const child = this.child;
-    if (child === undefined || child.exitCode !== null) return;
+    // A killed process has a signalCode, not an exitCode: either means it is gone.
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
     await exited;
