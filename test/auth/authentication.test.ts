@@ -1,29 +1,18 @@
 import { generateKeyPair } from 'jose';
 import { ImCommand } from '../../src/im/client';
-import { FakeIm, OK_REPLY } from '../support/fake-im';
 import { JWT_AUDIENCE, JWT_ISSUER, TestIdentityProvider } from '../support/jwks';
-import { SET_UNREAD, SET_UNREAD_BATCH, startTestGateway, type TestGateway } from '../support/gateway';
+import { gatewayOnFakeIm, SET_UNREAD, SET_UNREAD_BATCH, startTestGateway, type TestGateway } from '../support/gateway';
 
 const STATUS = '{ imGateway { region simulator } }';
 const bob = { groupId: '@TGS#2CLUZEAEJ', memberAccount: 'bob', unreadCount: 3 };
 
 describe('AUTH_MODE=usersig', () => {
-  let fake: FakeIm;
-  let gateway: TestGateway;
-  beforeAll(async () => {
-    fake = new FakeIm(() => OK_REPLY);
-    gateway = await startTestGateway({ ADMIN_ACCOUNTS: 'ops' }, await fake.start());
-  });
-  afterAll(async () => {
-    await gateway.stop();
-    await fake.close();
-  });
-  beforeEach(() => fake.requests.splice(0));
+  const setup = gatewayOnFakeIm({ ADMIN_ACCOUNTS: 'ops' });
 
   it('is the default in front of Tencent, and accepts the caller’s own UserSig', async () => {
-    const response = await gateway.graphql(SET_UNREAD, { input: bob }, gateway.userSigHeader('ops'));
+    const response = await setup.gateway.graphql(SET_UNREAD, { input: bob }, setup.gateway.userSigHeader('ops'));
     expect(response.body.errors).toBeUndefined();
-    expect(fake.requests).toHaveLength(1);
+    expect(setup.fake.requests).toHaveLength(1);
   });
 
   it.each([
@@ -33,44 +22,44 @@ describe('AUTH_MODE=usersig', () => {
     ['garbage', { authorization: 'UserSig not-a-usersig' }, 'MALFORMED'],
     ['an absurdly long credential', { authorization: `UserSig ${'A'.repeat(10_000)}` }, 'MALFORMED'],
   ])('refuses %s with 401, a challenge and no IM call', async (_name, headers, reason) => {
-    const response = await gateway.graphql(SET_UNREAD, { input: bob }, { authorization: '', ...headers });
+    const response = await setup.gateway.graphql(SET_UNREAD, { input: bob }, { authorization: '', ...headers });
     expect(response.status).toBe(401);
     expect(response.headers.get('www-authenticate')).toBe('UserSig');
     expect(response.body.errors[0].extensions).toEqual({ code: 'UNAUTHENTICATED', reason, retryable: false });
     expect(response.body.data).toBeUndefined();
-    expect(fake.requests).toHaveLength(0);
+    expect(setup.fake.requests).toHaveLength(0);
   });
 
   it('accepts the scheme in any case', async () => {
-    const header = gateway.userSigHeader('ops').authorization.replace('UserSig', 'usersig');
-    const response = await gateway.graphql(SET_UNREAD, { input: bob }, { authorization: header });
+    const header = setup.gateway.userSigHeader('ops').authorization.replace('UserSig', 'usersig');
+    const response = await setup.gateway.graphql(SET_UNREAD, { input: bob }, { authorization: header });
     expect(response.body.errors).toBeUndefined();
   });
 
   it('refuses a whole batch without credentials before any item reaches IM', async () => {
-    const response = await gateway.graphql(SET_UNREAD_BATCH, { inputs: [bob, { ...bob, memberAccount: 'dave' }] }, { authorization: '' });
+    const response = await setup.gateway.graphql(SET_UNREAD_BATCH, { inputs: [bob, { ...bob, memberAccount: 'dave' }] }, { authorization: '' });
     expect(response.status).toBe(401);
-    expect(fake.requests).toHaveLength(0);
+    expect(setup.fake.requests).toHaveLength(0);
   });
 
   it('keeps imGateway, introspection and /healthz reachable without credentials', async () => {
-    const status = await gateway.graphql(STATUS, undefined, { authorization: '' });
+    const status = await setup.gateway.graphql(STATUS, undefined, { authorization: '' });
     expect(status.status).toBe(200);
     expect(status.body.data.imGateway.simulator).toBe(false);
-    const introspection = await gateway.graphql('{ __schema { queryType { name } } __typename }', undefined, { authorization: '' });
+    const introspection = await setup.gateway.graphql('{ __schema { queryType { name } } __typename }', undefined, { authorization: '' });
     expect(introspection.body.data.__schema.queryType.name).toBe('Query');
-    const health = await fetch(`${gateway.url}/healthz`);
+    const health = await fetch(`${setup.gateway.url}/healthz`);
     expect(health.status).toBe(200);
   });
 
   it('asks for credentials before reading group data (no get_group_info or get_role_in_group)', async () => {
-    const response = await gateway.graphql(
+    const response = await setup.gateway.graphql(
       '{ group(id: "@TGS#2CLUZEAEJ") { type } groupMember(groupId: "@TGS#2CLUZEAEJ", memberAccount: "bob") { role } }',
       undefined,
       { authorization: '' },
     );
     expect(response.status).toBe(401);
-    expect(fake.requests).toHaveLength(0);
+    expect(setup.fake.requests).toHaveLength(0);
   });
 });
 

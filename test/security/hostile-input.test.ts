@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { getIntrospectionQuery } from 'graphql';
 import { ImCommand } from '../../src/im/client';
 import { FakeIm, OK_REPLY } from '../support/fake-im';
-import { SET_UNREAD, SET_UNREAD_BATCH, startTestGateway, type TestGateway } from '../support/gateway';
+import { gatewayOnFakeIm, SET_UNREAD, SET_UNREAD_BATCH, startTestGateway, type TestGateway } from '../support/gateway';
 
 const MAX_INT = 2 ** 31 - 1;
 
@@ -123,55 +123,45 @@ describe('hostile input over HTTP (property-based)', () => {
 });
 
 describe('operation limits', () => {
-  let fake: FakeIm;
-  let gateway: TestGateway;
-  beforeAll(async () => {
-    fake = new FakeIm(() => OK_REPLY);
-    gateway = await startTestGateway({ MAX_QUERY_DEPTH: '2' }, await fake.start());
-  });
-  afterAll(async () => {
-    await gateway.stop();
-    await fake.close();
-  });
-  beforeEach(() => fake.requests.splice(0));
+  const setup = gatewayOnFakeIm({ MAX_QUERY_DEPTH: '2' });
 
   const setMany = (count: number) =>
     `mutation { ${Array.from({ length: count }, (_, i) => `m${i}: setGroupMemberUnreadCount(input: { groupId: "@TGS#2CLUZEAEJ", memberAccount: "u${i}", unreadCount: 1 }) { unreadCount }`).join(' ')} }`;
 
   it('runs 10 root mutation fields (aliases) and refuses 11 whole, before any IM call', async () => {
-    const ten = await gateway.graphql(setMany(10));
+    const ten = await setup.gateway.graphql(setMany(10));
     expect(ten.body.errors).toBeUndefined();
-    expect(fake.requestsFor(ImCommand.SET_UNREAD_MSG_NUM)).toHaveLength(10);
-    fake.requests.splice(0);
-    const eleven = await gateway.graphql(setMany(11));
+    expect(setup.fake.requestsFor(ImCommand.SET_UNREAD_MSG_NUM)).toHaveLength(10);
+    setup.fake.requests.splice(0);
+    const eleven = await setup.gateway.graphql(setMany(11));
     expect(eleven.status).toBe(400);
     expect(eleven.body.errors[0].extensions).toEqual({ code: 'OPERATION_LIMIT_EXCEEDED', limit: 'rootMutationFields', max: 10, actual: 11, retryable: false });
     expect(eleven.body.errors[0].message).toContain('MAX_ROOT_MUTATION_FIELDS');
-    expect(fake.requests).toHaveLength(0);
+    expect(setup.fake.requests).toHaveLength(0);
   });
 
   it('counts root fields hidden in fragments too', async () => {
     const fields = Array.from({ length: 11 }, (_, i) => `f${i}: setGroupMemberUnreadCount(input: { groupId: "@TGS#A", memberAccount: "u${i}", unreadCount: 1 }) { unreadCount }`);
     const query = `mutation { ...A ... on Mutation { ${fields.slice(6).join(' ')} } } fragment A on Mutation { ${fields.slice(0, 6).join(' ')} }`;
-    const response = await gateway.graphql(query);
+    const response = await setup.gateway.graphql(query);
     expect(response.body.errors[0].extensions).toMatchObject({ limit: 'rootMutationFields', actual: 11 });
-    expect(fake.requests).toHaveLength(0);
+    expect(setup.fake.requests).toHaveLength(0);
   });
 
   it('refuses an operation deeper than MAX_QUERY_DEPTH before reading anything from IM', async () => {
-    const response = await gateway.graphql('{ groupMember(groupId: "@TGS#2CLUZEAEJ", memberAccount: "bob") { group { type } } }');
+    const response = await setup.gateway.graphql('{ groupMember(groupId: "@TGS#2CLUZEAEJ", memberAccount: "bob") { group { type } } }');
     expect(response.status).toBe(400);
     expect(response.body.errors[0].extensions).toMatchObject({ code: 'OPERATION_LIMIT_EXCEEDED', limit: 'depth', max: 2, actual: 3 });
-    expect(fake.requests).toHaveLength(0);
+    expect(setup.fake.requests).toHaveLength(0);
   });
 
   it('refuses an operation above MAX_QUERY_COMPLEXITY', async () => {
-    const response = await gateway.graphql(`{ ${Array.from({ length: 600 }, (_, i) => `s${i}: imGateway { region }`).join(' ')} }`);
+    const response = await setup.gateway.graphql(`{ ${Array.from({ length: 600 }, (_, i) => `s${i}: imGateway { region }`).join(' ')} }`);
     expect(response.body.errors[0].extensions).toMatchObject({ code: 'OPERATION_LIMIT_EXCEEDED', limit: 'complexity', max: 1000, actual: 1200 });
   });
 
   it('lets the standard introspection query through (Studio, Sandbox, codegen)', async () => {
-    const response = await gateway.graphql(getIntrospectionQuery());
+    const response = await setup.gateway.graphql(getIntrospectionQuery());
     expect(response.body.errors).toBeUndefined();
     expect(response.body.data.__schema.mutationType.name).toBe('Mutation');
   });

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config';
 import { signUserSig } from '../../src/im/usersig';
+import { FakeIm, OK_REPLY } from './fake-im';
 import { createLogger } from '../../src/logger';
 import { startGateway, type RunningGateway } from '../../src/server';
 
@@ -84,3 +85,21 @@ export const SET_UNREAD_BATCH = `mutation SetMany($inputs: [SetGroupMemberUnread
     results { groupId memberAccount unreadCount ok error { code message imErrorCode imErrorInfo retryable } }
   }
 }`;
+
+/**
+ * For a describe block: a gateway in front of a scripted fake IM that answers OK, started once, with the
+ * fake's request log cleared before each test. Read `fake` and `gateway` inside tests and hooks.
+ */
+export function gatewayOnFakeIm(env: Record<string, string> = {}): { fake: FakeIm; gateway: TestGateway } {
+  const setup = {} as { fake: FakeIm; gateway: TestGateway };
+  beforeAll(async () => {
+    setup.fake = new FakeIm(() => OK_REPLY);
+    setup.gateway = await startTestGateway(env, await setup.fake.start());
+  });
+  afterAll(async () => {
+    await setup.gateway?.stop();
+    await setup.fake?.close();
+  });
+  beforeEach(() => setup.fake.requests.splice(0));
+  return setup;
+}
