@@ -12,24 +12,32 @@ export interface MemberRef {
   memberAccount: string;
 }
 
+export interface MemberAccessPolicy {
+  adminAccounts: Config['auth']['adminAccounts'];
+  /** Whether the member themself passes (ALLOW_SELF_UPDATE for writes; always for reading one's own role). */
+  allowSelf: boolean;
+  /** For the refusal's message, e.g. "set the unread count of". */
+  action: string;
+}
+
 /**
- * Who may set whose unread count, checked before the update joins the coalescer:
- * app admins anyone's; the group's Owner or Admin any member's; a member their own (ALLOW_SELF_UPDATE).
- * The caller's role is asked of IM only when neither of the first two answers it.
+ * Who may act on a group member — set their unread count (checked before the update joins the coalescer)
+ * or read their role: app admins anyone; the group's Owner or Admin any member; a member themself when the
+ * policy allows. The caller's own role is asked of IM only when neither of the first two answers it.
  */
-export async function authorizeUpdate(
+export async function authorizeMemberAccess(
   caller: Caller,
   target: MemberRef,
-  policy: Pick<Config['auth'], 'adminAccounts' | 'allowSelfUpdate'>,
+  policy: MemberAccessPolicy,
   roleOf: (member: MemberRef) => Promise<ImGroupRole>,
 ): Promise<void> {
   if (policy.adminAccounts.has(caller.account)) return;
-  if (policy.allowSelfUpdate && caller.account === target.memberAccount) return;
+  if (policy.allowSelf && caller.account === target.memberAccount) return;
   const role = await roleOf({ groupId: target.groupId, memberAccount: caller.account });
   if (GROUP_MANAGER_ROLES.has(role)) return;
   throw new GraphQLError(
-    `${JSON.stringify(caller.account)} may not set the unread count of ${JSON.stringify(target.memberAccount)} in this group: ` +
-      `only app admins, the group's Owner and Admins${policy.allowSelfUpdate ? ', and the member themself' : ''} may`,
+    `${JSON.stringify(caller.account)} may not ${policy.action} ${JSON.stringify(target.memberAccount)} in this group: ` +
+      `only app admins, the group's Owner and Admins${policy.allowSelf ? ', and the member themself' : ''} may`,
     { extensions: { code: GatewayErrorCode.FORBIDDEN, retryable: false } },
   );
 }

@@ -177,3 +177,26 @@ describe('AUTH_MODE=jwt with the identity provider down', () => {
     }
   });
 });
+
+describe('reading a member’s role', () => {
+  it('is for app admins, the group’s Owner and Admins, and the member themself', async () => {
+    const gateway = await startTestGateway({ AUTH_MODE: 'usersig' });
+    const roleOf = (caller: string, memberAccount: string) =>
+      gateway.graphql(`{ groupMember(groupId: "@TGS#2CLUZEAEJ", memberAccount: "${memberAccount}") { role } }`, undefined, gateway.userSigHeader(caller));
+    try {
+      expect((await roleOf('bob', 'bob')).body.data.groupMember.role).toBe('Member');
+      expect((await roleOf('administrator', 'alice')).body.data.groupMember.role).toBe('Owner');
+      const callsBefore = gateway.simulator!.callsOf(ImCommand.GET_ROLE_IN_GROUP).length;
+      expect((await roleOf('carol', 'dave')).body.data.groupMember.role).toBe('Member');
+      const calls = gateway.simulator!.callsOf(ImCommand.GET_ROLE_IN_GROUP).slice(callsBefore);
+      expect(calls.map((call) => (call.body as { User_Account: string[] }).User_Account.sort())).toEqual([['carol', 'dave']]); // one batched call
+      for (const [caller, member] of [['bob', 'dave'], ['eve', 'bob']]) {
+        const refused = await roleOf(caller, member);
+        expect(refused.body.errors[0].extensions.code).toBe('FORBIDDEN');
+        expect(refused.body.data).toBeNull();
+      }
+    } finally {
+      await gateway.stop();
+    }
+  });
+});

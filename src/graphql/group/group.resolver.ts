@@ -1,4 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { authorizeMemberAccess } from '../../auth/authorize';
 import type { GatewayContext } from '../context';
 import { assertValidInput } from '../validation';
 import { GroupArgs, GroupMemberArgs } from './group-member.args';
@@ -31,7 +32,12 @@ export class GroupMemberResolver {
 
   @FieldResolver(() => GroupRole)
   async role(@Root() member: GroupMember, @Ctx() context: GatewayContext): Promise<GroupRole> {
-    return (await context.loaders.role.load({ groupId: member.groupId, memberAccount: member.memberAccount })) as GroupRole;
+    const caller = await context.authenticate();
+    const roleOf = (ref: GroupMember) => context.loaders.role.load({ groupId: ref.groupId, memberAccount: ref.memberAccount });
+    const policy = { adminAccounts: context.config.auth.adminAccounts, allowSelf: true, action: 'read the role of' };
+    // The caller's own role and the member's are batched into one get_role_in_group.
+    const [, role] = await Promise.all([authorizeMemberAccess(caller, member, policy, roleOf), roleOf(member)]);
+    return role as GroupRole;
   }
 
   @FieldResolver(() => Group)

@@ -41,7 +41,10 @@ export class GroupMember {
   @Field(() => ID, { description: 'The IM account (`Member_Account`).' })
   memberAccount!: string;
 
-  @Field(() => GroupRole, { description: "The account's role in the group, read from IM's get_role_in_group (batched, up to 500 accounts a call)." })
+  @Field(() => GroupRole, {
+    description:
+      "The account's role in the group, read from IM's get_role_in_group (batched, up to 500 accounts a call). Readable by app admins, the group's Owner and Admins, and the member themself; anyone else gets FORBIDDEN.",
+  })
   role?: GroupRole;
 
   @Field(() => Group, { description: 'The group.' })

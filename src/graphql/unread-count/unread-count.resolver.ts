@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
-import { authorizeUpdate } from '../../auth/authorize';
+import { authorizeMemberAccess } from '../../auth/authorize';
 import type { UnreadCountOutcome } from '../../im/coalescer';
 import { GatewayErrorCode } from '../../im/error-codes';
 import type { GroupMember } from '../group/group.type';
@@ -70,7 +70,9 @@ async function acceptUpdate(input: SetGroupMemberUnreadCountInput, field: string
   assertValidInput(input, field);
   const caller = await context.authenticate();
   await context.upstream.checkGroupType(input.groupId);
-  await authorizeUpdate(caller, input, context.config.auth, (member) => context.loaders.role.load(member));
+  const { adminAccounts, allowSelfUpdate } = context.config.auth;
+  const policy = { adminAccounts, allowSelf: allowSelfUpdate, action: 'set the unread count of' };
+  await authorizeMemberAccess(caller, input, policy, (member) => context.loaders.role.load(member));
   return context.upstream.setUnreadCount(input);
 }
 
