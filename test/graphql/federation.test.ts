@@ -1,4 +1,4 @@
-import { ApolloGateway } from '@apollo/gateway';
+import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { composeServices } from '@apollo/composition';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
@@ -152,5 +152,55 @@ describe('composition and @apollo/gateway in front', () => {
       input: { groupId: '@TGS#GONE', memberAccount: 'dave', unreadCount: 1 },
     });
     expect(response.body.errors[0].extensions).toMatchObject({ code: 'GROUP_NOT_FOUND', imErrorCode: 10010, retryable: false });
+  });
+});
+
+describe('a router that forwards the client’s Authorization header (AUTH_MODE=usersig)', () => {
+  let ours: TestGateway;
+  let supergraph: { url: string; stop: () => Promise<void> };
+
+  beforeAll(async () => {
+    ours = await startTestGateway({ AUTH_MODE: 'usersig' });
+    // Composition reads _service, which needs no credentials.
+    const sdl = (await postGraphQL(`${ours.url}/graphql`, '{ _service { sdl } }')).body.data._service.sdl;
+    const composed = composeServices([{ name: 'im', typeDefs: parse(sdl), url: `${ours.url}/graphql` }]);
+    expect(composed.errors).toBeUndefined();
+    const router = new ApolloServer<{ authorization?: string }>({
+      gateway: new ApolloGateway({
+        supergraphSdl: composed.supergraphSdl!,
+        buildService: ({ url }) =>
+          new RemoteGraphQLDataSource<{ authorization?: string }>({
+            url,
+            willSendRequest({ request, context }) {
+              if (context.authorization !== undefined) request.http?.headers.set('authorization', context.authorization);
+            },
+          }),
+      }),
+    });
+    const { url } = await startStandaloneServer(router, {
+      listen: { port: 0, host: '127.0.0.1' },
+      context: async ({ req }) => ({ authorization: req.headers.authorization }),
+    });
+    supergraph = { url, stop: () => router.stop() };
+  });
+  afterAll(async () => {
+    await supergraph?.stop();
+    await ours?.stop();
+  });
+
+  const setDave = (headers: Record<string, string>) =>
+    postGraphQL(supergraph.url, print(SetGroupMemberUnreadCountDocument), { input: { groupId: GROUP, memberAccount: 'dave', unreadCount: 21 } }, headers);
+
+  it('lets the group’s Owner through, as herself', async () => {
+    const response = await setDave(ours.userSigHeader('alice'));
+    expect(response.body.errors).toBeUndefined();
+    expect(ours.simulator!.unreadCount(GROUP, 'dave')).toBe(21);
+  });
+
+  it('keeps FORBIDDEN and UNAUTHENTICATED, with their codes, through the router', async () => {
+    const forbidden = await setDave(ours.userSigHeader('bob'));
+    expect(forbidden.body.errors[0].extensions.code).toBe('FORBIDDEN');
+    const anonymous = await setDave({});
+    expect(anonymous.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
   });
 });
