@@ -6,6 +6,12 @@ import { ImError } from './im-error';
 /** The group types in which set_unread_msg_num does something; on the others IM answers OK and changes nothing. */
 export const UNREAD_COUNT_GROUP_TYPES: ReadonlySet<ImGroupType> = new Set(['Private', 'Public', 'Community']);
 
+/** A second-level store of group types shared by replicas (Redis); its failures only cost a lookup. */
+export interface SharedGroupTypes {
+  get(groupIds: readonly string[]): Promise<Map<string, ImGroupType>>;
+  set(types: ReadonlyMap<string, ImGroupType>): Promise<void>;
+}
+
 /**
  * Group types, looked up with get_group_info (concurrent lookups batched, up to 50 groups a call) and kept
  * per process in a bounded least-recently-used map: a group's type never changes. Missing groups and
@@ -19,12 +25,17 @@ export class GroupTypeCache {
   constructor(
     api: ImApi,
     private readonly maxEntries: number,
+    shared?: SharedGroupTypes,
   ) {
     this.loader = new DataLoader<string, ImGroupType>(
       async (groupIds) => {
-        const types = await api.getGroupTypes(groupIds);
+        const fromShared = (await shared?.get(groupIds).catch(() => undefined)) ?? new Map<string, ImGroupType>();
+        const missing = groupIds.filter((groupId) => !fromShared.has(groupId));
+        const types: Map<string, ImGroupType | ImError> = missing.length === 0 ? new Map() : await api.getGroupTypes(missing);
+        const found = new Map([...types].filter((entry): entry is [string, ImGroupType] => !(entry[1] instanceof ImError)));
+        if (found.size > 0) await shared?.set(found).catch(() => undefined);
         // getGroupTypes answers every ID: a type, or that group's own error (10010 for a missing one).
-        return groupIds.map((groupId) => types.get(groupId)!);
+        return groupIds.map((groupId) => fromShared.get(groupId) ?? types.get(groupId)!);
       },
       // Caching is ours (bounded, errors never kept); DataLoader only batches.
       { cache: false, maxBatchSize: MAX_GROUPS_PER_INFO_CALL },

@@ -90,7 +90,7 @@ export class ImUpstream {
       onMerged: hooks.onMerged,
       stamp: shared === undefined ? undefined : (update) => shared.stampArrival(update),
     });
-    this.groupTypes = new GroupTypeCache(this.api, settings.groupTypeCacheSize);
+    this.groupTypes = new GroupTypeCache(this.api, settings.groupTypeCacheSize, shared?.groupTypes);
   }
 
   /**

@@ -5,12 +5,16 @@ import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { ImCommand } from '../im/client';
 import type { UnreadCountUpdate } from '../im/coalescer';
+import type { SharedGroupTypes } from '../im/group-types';
+import { IM_GROUP_TYPES, type ImGroupType } from '../im/im-api';
 import { ImError } from '../im/im-error';
 import { queueRefusal, RATE_LIMIT_HEADROOM, WINDOW_MS, type PacingRateLimiterOptions, type RateLimiter } from '../im/rate-limiter';
 import { CLAIM_MEMBER, RECORD_SEND, RELEASE_MEMBER, RENEW_LEASE, RESERVE_SLOT, SUBMIT_UPDATE } from './redis-scripts';
 
 /** A member's sequence and last applied value are kept this long after its last update. */
 const MEMBER_STATE_TTL_MS = 60 * 60 * 1000;
+/** How long a group's type is shared (see `groupTypes`). */
+const SHARED_GROUP_TYPE_TTL_MS = 24 * 60 * 60 * 1000;
 /** How often a replica waiting for another's lease on a member looks again. */
 const LEASE_POLL_MS = 5;
 /** A send grant that takes longer than this to arrive is stale: at 95 % pacing the window has ~50 ms of slack. */
@@ -172,8 +176,34 @@ export class RedisSharedState {
     return this.run(() => this.redis.submitUpdate(member, update.unreadCount, MEMBER_STATE_TTL_MS));
   }
 
+  /**
+   * Group types shared by replicas, so each group is looked up once for all of them. Kept a day: a type
+   * never changes, but a disbanded group's custom ID may come back as another type.
+   */
+  readonly groupTypes: SharedGroupTypes = {
+    get: async (groupIds) => {
+      const values = await this.redis.mget(groupIds.map((groupId) => this.groupTypeKey(groupId)));
+      const types = new Map<string, ImGroupType>();
+      groupIds.forEach((groupId, index) => {
+        const value = values[index];
+        if (value !== null && IM_GROUP_TYPES.includes(value as ImGroupType)) types.set(groupId, value as ImGroupType);
+      });
+      return types;
+    },
+    set: async (types) => {
+      const pipeline = this.redis.pipeline();
+      for (const [groupId, type] of types) pipeline.set(this.groupTypeKey(groupId), type, 'PX', SHARED_GROUP_TYPE_TTL_MS);
+      await pipeline.exec();
+    },
+  };
+
   async close(): Promise<void> {
     this.redis.disconnect();
+  }
+
+  private groupTypeKey(groupId: string): string {
+    // One hash tag for all, so a batch's MGET stays in one Redis Cluster slot.
+    return this.key('group-types', groupId);
   }
 
   /** Renews the lease while the call (with its retries) runs, so a slow call never loses it to another replica. */

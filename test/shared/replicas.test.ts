@@ -161,3 +161,29 @@ describe('Redis going away and coming back', () => {
     }
   });
 });
+
+describe('the group-type cache shared through Redis', () => {
+  it('looks a group up once for all replicas', async () => {
+    const redis = await redisForTests();
+    const im = new FakeIm((request) =>
+      request.command === ImCommand.GET_GROUP_INFO
+        ? { ...OK_REPLY, GroupInfo: (request.body.GroupIdList as string[]).map((GroupId) => ({ GroupId, ErrorCode: 0, Type: 'ChatRoom' })) }
+        : OK_REPLY,
+    );
+    const imUrl = await im.start();
+    const env = { IM_SHARED_STATE: 'redis', REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.keyPrefix, CHECK_GROUP_TYPE: 'true' };
+    const replicas = [await startTestGateway(env, imUrl), await startTestGateway(env, imUrl)];
+    try {
+      for (const replica of replicas) {
+        const response = await replica.graphql(SET_UNREAD, { input: { groupId: '@TGS#MEETSHARED', memberAccount: 'bob', unreadCount: 1 } });
+        expect(response.body.errors[0].extensions).toMatchObject({ code: 'UNSUPPORTED_GROUP_TYPE', groupType: 'ChatRoom' });
+      }
+      expect(im.requestsFor(ImCommand.GET_GROUP_INFO)).toHaveLength(1);
+      expect(im.requestsFor(ImCommand.SET_UNREAD_MSG_NUM)).toHaveLength(0);
+    } finally {
+      await Promise.all(replicas.map((replica) => replica.stop()));
+      await im.close();
+      await redis.stop();
+    }
+  });
+});
