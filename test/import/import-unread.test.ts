@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -161,5 +162,16 @@ describe('import-unread (a real process against the simulator)', () => {
     const missingFile = importUnread([join(dir, 'missing.csv')], env);
     expect(await missingFile.exited).toBe(1);
     expect(missingFile.stderr()).toContain('cannot read');
+  });
+
+  it('draws a progress bar with rate and ETA on a terminal', async () => {
+    const file = join(dir, 'tty.csv');
+    writeFileSync(file, ['groupId,memberAccount,unreadCount', ...Array.from({ length: 50 }, (_, i) => `${GROUP},u${i},1`)].join('\n'));
+    // util-linux `script` runs the command on a pseudo-terminal, as a person would.
+    const command = `${JSON.stringify(process.execPath)} -r ./test/support/ts-register.js src/cli.ts import-unread ${JSON.stringify(file)} --dry-run`;
+    const run = spawnSync('script', ['-qfec', command, '/dev/null'], { cwd: join(__dirname, '..', '..'), env: { PATH: process.env.PATH ?? '', TERM: 'xterm' }, encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/\r\[#{24}\] 100\.0% \| 50 rows \| [\d.]+ rows\/s \| ETA 0s/);
+    expect(run.stdout).toMatch(/valid: +50/);
   });
 });
