@@ -186,8 +186,10 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       return;
     }
     if (path === READY_PATH) {
-      const notReady = draining ? 'draining' : upstream.notReadyReason();
-      sendJson(response, notReady === undefined ? 200 : 503, notReady === undefined ? { status: 'ready' } : { status: 'not ready', reason: notReady });
+      const reason = draining ? undefined : upstream.notReadyReason();
+      if (draining) sendJson(response, 503, { status: 'draining' });
+      else if (reason !== undefined) sendJson(response, 503, { status: 'not ready', reason });
+      else sendJson(response, 200, { status: 'ready' });
       return;
     }
     if (path === METRICS_PATH) {
