@@ -10,6 +10,9 @@ import { ImportRun, type ImportSummary } from './import/importer';
 import { ProgressReporter } from './import/progress';
 import { formatOf, ImportFileError, type ImportFormat } from './import/rows';
 
+/** How long an imported row may wait for a limiter slot before it is rejected as RATE_LIMITED. */
+const IMPORT_MAX_QUEUE_WAIT_MS = 5 * 60_000;
+
 /** Exit codes: documented in the README and in `--help`. */
 export const EXIT = { DONE: 0, FATAL: 1, USAGE: 2, INTERRUPTED: 130 } as const;
 
@@ -83,7 +86,9 @@ export async function main(argv: string[], env: Record<string, string | undefine
   }
 
   // With IM_SHARED_STATE=redis the import shares the app's budget with the running gateways.
-  const settings = { ...config.im, rateLimitPerSecond: rate };
+  // Rows in flight are bounded, so a row may wait long for a slot (say, while live gateways use the budget):
+  // waiting beats rejecting it as RATE_LIMITED.
+  const settings = { ...config.im, rateLimitPerSecond: rate, maxQueueWaitMs: Math.max(config.im.maxQueueWaitMs, IMPORT_MAX_QUEUE_WAIT_MS) };
   const upstream =
     config.im.target.kind === 'tencent' && !dryRun
       ? new ImUpstream(config.im.target, settings, {}, sharedStateFor(settings, createLogger({ level: 'warn', destination: process.stderr })))
