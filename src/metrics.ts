@@ -62,7 +62,7 @@ export class GatewayMetrics {
   }
 
   /** The upstream hooks that feed these metrics. */
-  upstreamHooks(): Required<Pick<ImUpstreamHooks, 'onCall' | 'onMerged' | 'onLimiterWait'>> & { onRetryCode: (code: string) => void } {
+  upstreamHooks(): Required<ImUpstreamHooks> {
     return {
       onCall: (result: ImCallResult) => {
         this.imCalls.inc({ command: result.command, error_code: result.imErrorCode === undefined ? 'none' : String(result.imErrorCode), code: result.code ?? 'OK' });
@@ -70,7 +70,7 @@ export class GatewayMetrics {
       },
       onMerged: (extraUpdates) => this.merged.inc(extraUpdates),
       onLimiterWait: (waitMs) => this.limiterWait.observe(waitMs / 1000),
-      onRetryCode: (code) => this.retries.inc({ code }),
+      onRetry: (_attempt, error) => this.retries.inc({ code: error.code }),
     };
   }
 

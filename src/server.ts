@@ -72,7 +72,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   }
 
   const metrics = new GatewayMetrics();
-  const { onRetryCode, ...metricHooks } = metrics.upstreamHooks();
+  const metricHooks = metrics.upstreamHooks();
   const shared = sharedStateFor(config.im, logger);
   if (shared !== undefined && !(await shared.whenReady(REDIS_STARTUP_WAIT_MS))) {
     logger.error('Redis is not reachable yet: starting NOT READY; updates fail as IM_UNAVAILABLE until it is');
@@ -80,7 +80,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   const upstream = new ImUpstream(endpoint, config.im, {
     ...metricHooks,
     onRetry: (attempt, error) => {
-      onRetryCode(error.code);
+      metricHooks.onRetry(attempt, error);
       logger.warn({ attempt, code: error.code, imErrorCode: error.imErrorCode, imErrorInfo: error.imErrorInfo }, 'retrying IM call');
     },
   }, shared);

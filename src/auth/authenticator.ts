@@ -25,7 +25,7 @@ export function createAuthenticator(auth: AuthConfig, app: UserSigApp, adminIden
   switch (auth.mode) {
     case 'none': {
       // Local development only: every caller acts as the app admin.
-      const caller: Caller = { account: adminIdentifier, via: 'none' };
+      const caller: Caller = { account: adminIdentifier };
       return async () => caller;
     }
     case 'usersig': {
@@ -38,7 +38,7 @@ export function createAuthenticator(auth: AuthConfig, app: UserSigApp, adminIden
         try {
           const { identifier, time, expire } = verifyUserSig(userSig, { sdkAppId: app.sdkAppId, secretKey: app.secretKey });
           if (!isImAccountText(identifier)) throw unauthenticated('usersig', 'MALFORMED');
-          const caller: Caller = { account: identifier, via: 'usersig' };
+          const caller: Caller = { account: identifier };
           if (verified.size >= VERIFIED_USERSIG_CACHE_SIZE) verified.delete(verified.keys().next().value!);
           verified.set(userSig, { caller, expiresAt: time + expire });
           return caller;
@@ -64,7 +64,7 @@ export function createAuthenticator(auth: AuthConfig, app: UserSigApp, adminIden
         }
         const account = claims[auth.accountClaim];
         if (typeof account !== 'string' || !isImAccountText(account)) throw unauthenticated('jwt', 'BAD_ACCOUNT_CLAIM');
-        return { account, via: 'jwt' };
+        return { account };
       };
     }
   }

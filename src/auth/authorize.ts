@@ -1,16 +1,11 @@
 import { GraphQLError } from 'graphql';
 import type { Config } from '../config';
 import { GatewayErrorCode } from '../im/error-codes';
-import type { ImGroupRole } from '../im/im-api';
+import type { GroupMemberRef, ImGroupRole } from '../im/im-api';
 import type { Caller } from './caller';
 
 /** Roles whose holders may set any member's count in their group. */
 const GROUP_MANAGER_ROLES: ReadonlySet<ImGroupRole> = new Set(['Owner', 'Admin']);
-
-export interface MemberRef {
-  groupId: string;
-  memberAccount: string;
-}
 
 export interface MemberAccessPolicy {
   adminAccounts: Config['auth']['adminAccounts'];
@@ -27,9 +22,9 @@ export interface MemberAccessPolicy {
  */
 export async function authorizeMemberAccess(
   caller: Caller,
-  target: MemberRef,
+  target: GroupMemberRef,
   policy: MemberAccessPolicy,
-  roleOf: (member: MemberRef) => Promise<ImGroupRole>,
+  roleOf: (member: GroupMemberRef) => Promise<ImGroupRole>,
 ): Promise<void> {
   if (policy.adminAccounts.has(caller.account)) return;
   if (policy.allowSelf && caller.account === target.memberAccount) return;

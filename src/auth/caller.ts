@@ -2,24 +2,18 @@ import { GraphQLError } from 'graphql';
 import { HeaderMap } from '@apollo/server';
 import type { AuthMode } from '../config';
 import { GatewayErrorCode } from '../im/error-codes';
+import type { UserSigRejection } from '../im/usersig';
 
-/** Who is calling, as proven by their credentials. */
+/** Who is calling, as proven by their credentials (AUTH_MODE=none: the app admin). */
 export interface Caller {
   account: string;
-  /** How the account was established (`none`: local development, treated as the app admin). */
-  via: AuthMode;
 }
 
-/** Why credentials were refused; stable strings for `extensions.reason`. */
+/** Why credentials were refused; stable strings for `extensions.reason`: the UserSig verifier's own, and these. */
 export type CredentialRejection =
+  | UserSigRejection
   | 'MISSING'
   | 'WRONG_SCHEME'
-  | 'MALFORMED'
-  | 'UNSUPPORTED_VERSION'
-  | 'WRONG_SDKAPPID'
-  | 'WRONG_IDENTIFIER'
-  | 'EXPIRED'
-  | 'BAD_SIGNATURE'
   | 'WRONG_ISSUER'
   | 'WRONG_AUDIENCE'
   | 'BAD_ACCOUNT_CLAIM'

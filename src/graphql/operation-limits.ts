@@ -63,19 +63,15 @@ function depthOf(selectionSet: SelectionSetNode, fragments: Fragments): number {
 export function operationLimitsPlugin(limits: Config['limits']): ApolloServerPlugin {
   // Apollo hands the same parsed document to every request with the same query, so an operation that passed
   // once passes again — unless @skip/@include let variables change what it selects.
-  const passed = new WeakMap<DocumentNode, Set<OperationDefinitionNode>>();
+  const passed = new WeakSet<OperationDefinitionNode>();
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, operation, document, request }) {
           if (operation === undefined) return; // Apollo itself refuses a request without an operation
-          if (passed.get(document)?.has(operation) === true) return;
+          if (passed.has(operation)) return;
           checkOperationLimits(schema, operation, fragmentsOf(document), request.variables ?? {}, limits);
-          if (!hasConditionalDirectives(document)) {
-            const operations = passed.get(document) ?? new Set();
-            operations.add(operation);
-            passed.set(document, operations);
-          }
+          if (!hasConditionalDirectives(document)) passed.add(operation);
         },
       };
     },

@@ -1,12 +1,11 @@
 import DataLoader from 'dataloader';
+import type { GroupMemberRef } from './im-api';
 
 /** Default 5 ms: long enough to catch a double-fired click or a script's burst, short next to IM's own latency. */
 export const DEFAULT_COALESCE_WINDOW_MS = 5;
 
 /** One requested write: set this member's unread count in this group. */
-export interface UnreadCountUpdate {
-  groupId: string;
-  memberAccount: string;
+export interface UnreadCountUpdate extends GroupMemberRef {
   unreadCount: number;
   /** Arrival order across replicas (shared state), stamped on arrival; later stamps win. */
   order?: number;
@@ -72,7 +71,6 @@ export class UnreadCountCoalescer {
   private readonly members = new Map<string, MemberState>();
   /** Every accepted update not yet answered, so a shutdown that runs out of time can name them. */
   private readonly unanswered = new Set<UnreadCountUpdate>();
-  private idleWaiters: Array<() => void> = [];
 
   constructor(
     private readonly send: (update: UnreadCountUpdate) => Promise<SendResult>,
@@ -94,7 +92,6 @@ export class UnreadCountCoalescer {
       return await this.loader.load(accepted);
     } finally {
       this.unanswered.delete(accepted);
-      if (this.unanswered.size === 0) this.notifyIdle();
     }
   }
 
@@ -108,18 +105,6 @@ export class UnreadCountCoalescer {
     const latest = new Map<string, UnreadCountUpdate>();
     for (const update of this.unanswered) latest.set(memberKey(update), update);
     return [...latest.values()];
-  }
-
-  /** Resolves once every accepted update has been answered (used to drain on shutdown). */
-  whenIdle(): Promise<void> {
-    if (this.unanswered.size === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
-  }
-
-  private notifyIdle(): void {
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const wake of waiters) wake();
   }
 
   private async dispatchWindow(updates: readonly UnreadCountUpdate[]): Promise<Array<UnreadCountOutcome | Error>> {

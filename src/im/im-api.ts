@@ -7,6 +7,12 @@ export const MAX_GROUPS_PER_INFO_CALL = 50;
 /** IM answers at most this many accounts per get_role_in_group call. */
 export const MAX_ACCOUNTS_PER_ROLE_CALL = 500;
 
+/** One account in one group: how every member-level IM command names its target. */
+export interface GroupMemberRef {
+  groupId: string;
+  memberAccount: string;
+}
+
 /** Group types as IM's REST API names them (ChatRoom is the console's "Meeting", Private its "Work"). */
 export const IM_GROUP_TYPES = ['Private', 'Public', 'ChatRoom', 'AVChatRoom', 'Community'] as const;
 export type ImGroupType = (typeof IM_GROUP_TYPES)[number];

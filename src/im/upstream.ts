@@ -119,7 +119,7 @@ export class ImUpstream {
   }
 
   /**
-   * Closes the connection pool once its requests end; callers drain the coalescer first (`coalescer.whenIdle`).
+   * Closes the connection pool once its requests end; callers drain first (until `coalescer.pendingUpdates` is 0).
    * `abandon` aborts calls still in progress instead (a shutdown past its deadline).
    */
   async close(options: { abandon?: boolean } = {}): Promise<void> {

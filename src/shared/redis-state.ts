@@ -6,7 +6,7 @@ import type { Config } from '../config';
 import type { ImCommand } from '../im/client';
 import type { UnreadCountUpdate } from '../im/coalescer';
 import type { SharedGroupTypes } from '../im/group-types';
-import { IM_GROUP_TYPES, type ImGroupType } from '../im/im-api';
+import { IM_GROUP_TYPES, type GroupMemberRef, type ImGroupType } from '../im/im-api';
 import { ImError } from '../im/im-error';
 import { queueRefusal, RATE_LIMIT_HEADROOM, WINDOW_MS, type PacingRateLimiterOptions, type RateLimiter } from '../im/rate-limiter';
 import { CLAIM_MEMBER, RECORD_SEND, RELEASE_MEMBER, RENEW_LEASE, RESERVE_SLOT, SUBMIT_UPDATE } from './redis-scripts';
@@ -144,8 +144,7 @@ export class RedisSharedState {
    * cost no call. Resolves only once IM has applied a value at least as new as this update.
    */
   async sendInOrder(update: UnreadCountUpdate, send: (unreadCount: number) => Promise<void>): Promise<{ unreadCount: number; coalesced: boolean }> {
-    const member = this.key(`m:${update.groupId}:${update.memberAccount}`, 'state');
-    const lease = this.key(`m:${update.groupId}:${update.memberAccount}`, 'lease');
+    const { member, lease } = this.memberKeys(update);
     const seq = update.order ?? (await this.stampArrival(update));
     const token = randomUUID();
     const deadline = Date.now() + this.options.maxLeaseWaitMs;
@@ -172,7 +171,7 @@ export class RedisSharedState {
    * when the update is accepted, so an update held back behind its member's in-flight call keeps its place.
    */
   stampArrival(update: UnreadCountUpdate): Promise<number> {
-    const member = this.key(`m:${update.groupId}:${update.memberAccount}`, 'state');
+    const { member } = this.memberKeys(update);
     return this.run(() => this.redis.submitUpdate(member, update.unreadCount, MEMBER_STATE_TTL_MS));
   }
 
@@ -199,6 +198,12 @@ export class RedisSharedState {
 
   async close(): Promise<void> {
     this.redis.disconnect();
+  }
+
+  /** A member's state (sequence, latest and applied values) and lease, in one Cluster slot. */
+  private memberKeys({ groupId, memberAccount }: GroupMemberRef): { member: string; lease: string } {
+    const tag = `m:${groupId}:${memberAccount}`;
+    return { member: this.key(tag, 'state'), lease: this.key(tag, 'lease') };
   }
 
   private groupTypeKey(groupId: string): string {

@@ -1,22 +1,17 @@
 import DataLoader from 'dataloader';
-import { MAX_ACCOUNTS_PER_ROLE_CALL, type ImApi, type ImGroupRole } from '../../im/im-api';
-
-export interface MemberKey {
-  groupId: string;
-  memberAccount: string;
-}
+import { MAX_ACCOUNTS_PER_ROLE_CALL, type GroupMemberRef, type ImApi, type ImGroupRole } from '../../im/im-api';
 
 /**
  * Per-request read loaders: one get_role_in_group per group and 500 accounts. Roles can change, so they
  * are never kept beyond the request; group types never change and live in the process-wide GroupTypeCache.
  */
 export interface GroupLoaders {
-  role: DataLoader<MemberKey, ImGroupRole, string>;
+  role: DataLoader<GroupMemberRef, ImGroupRole, string>;
 }
 
 export function createGroupLoaders(api: ImApi): GroupLoaders {
   return {
-    role: new DataLoader<MemberKey, ImGroupRole, string>(
+    role: new DataLoader<GroupMemberRef, ImGroupRole, string>(
       async (keys) => {
         const accountsByGroup = new Map<string, string[]>();
         for (const { groupId, memberAccount } of keys) {
