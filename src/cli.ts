@@ -8,7 +8,7 @@ import { createLogger } from './logger';
 import { sharedStateFor } from './shared/redis-state';
 import { ImportRun, type ImportSummary } from './import/importer';
 import { ProgressReporter } from './import/progress';
-import { formatOf, ImportFileError, type ImportFormat } from './import/rows';
+import { formatOf, ImportFileError, ImportUsageError, type ImportFormat } from './import/rows';
 
 /** How long an imported row may wait for a limiter slot before it is rejected as RATE_LIMITED. */
 const IMPORT_MAX_QUEUE_WAIT_MS = 5 * 60_000;
@@ -34,7 +34,8 @@ Options:
   -h, --help            this text
 
 Exit codes: 0 every row applied or in the rejects file; 1 fatal (unreadable file, IM unreachable,
-IM refusing the credentials); 2 bad usage or configuration; 130 interrupted (Ctrl-C; --resume continues).`;
+IM refusing the credentials); 2 bad usage or configuration (also: an unfinished checkpoint without
+--resume, nothing to resume, a changed input file); 130 interrupted (Ctrl-C; --resume continues).`;
 
 export async function main(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
   let parsed;
@@ -104,7 +105,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
       maxInFlight: Math.max(1, rate * 2),
     },
     upstream,
-    new ProgressReporter(process.stderr),
+    new ProgressReporter(process.stderr, undefined, dryRun ? 'valid' : 'applied'),
   );
   let interrupts = 0;
   const onInterrupt = () => {
@@ -119,6 +120,10 @@ export async function main(argv: string[], env: Record<string, string | undefine
   try {
     summary = await run.run();
   } catch (error) {
+    if (error instanceof ImportUsageError) {
+      process.stderr.write(`import-unread: ${error.message}\n`);
+      return EXIT.USAGE;
+    }
     if (error instanceof ImportFileError) {
       process.stderr.write(`import-unread: ${error.message}\n`);
       return EXIT.FATAL;

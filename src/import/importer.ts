@@ -4,10 +4,11 @@ import { SetGroupMemberUnreadCountInput } from '../graphql/unread-count/unread-c
 import { assertValidInput } from '../graphql/validation';
 import type { UnreadCountOutcome, UnreadCountUpdate } from '../im/coalescer';
 import { GatewayErrorCode } from '../im/error-codes';
-import { checkpointPathFor, fingerprint, readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint';
+import { checkpointPathFor, fingerprint, readCheckpoint, sameInput, writeCheckpoint, type Checkpoint, type InputFingerprint } from './checkpoint';
+import { ImportLedger, type Entry, type RowOutcome } from './ledger';
 import type { ProgressReporter } from './progress';
 import { RejectsFile } from './rejects';
-import { ImportFileError, readRows, type ImportFormat, type InputRow } from './rows';
+import { ImportFileError, ImportUsageError, readRows, type ImportFormat, type InputRow } from './rows';
 
 /** What an import sends valid rows through: the gateway's own upstream (group-type check, coalescer, limiter, retries). */
 export interface UnreadCountSink {
@@ -47,22 +48,33 @@ const FATAL_CODES: ReadonlySet<string> = new Set([GatewayErrorCode.IM_CONFIGURAT
 const UNREACHABLE_AFTER = 20;
 const DEFAULT_CHECKPOINT_EVERY_MS = 1_000;
 
+/** Where a run starts: the first line to send, the rejects file, and the counts carried over from earlier runs. */
+interface StartingPoint {
+  ledger: ImportLedger;
+  skipThrough: number;
+  carried: { applied: number; rejected: number };
+}
+
 /**
  * One bulk import: streams the file, validates each row with the mutation's own rules, sends valid rows
- * through the sink, writes failed rows to the rejects file, and checkpoints the line through which every
- * row is done, so an interrupted run can resume without re-sending applied rows.
+ * through the sink, and keeps the books in an {@link ImportLedger}: the checkpoint names the line through
+ * which every row is applied or in the rejects file, and the rejects file holds exactly those rejected rows,
+ * so any number of interruptions and resumes end with the same files as one uninterrupted run.
  */
 export class ImportRun {
   private stopping = false;
   private fatal?: string;
-  private applied = 0;
-  private rejected = 0;
+  /** Live counts for the progress display; the ledger's counts are the settled ones. */
+  private appliedSoFar = 0;
+  private rejectedSoFar = 0;
   private rowsRead = 0;
   private bytesRead = 0;
-  private consecutiveUnavailable = 0;
-  /** Dispatched rows in file order; the done prefix is dropped as it completes. */
-  private readonly window: Array<{ line: number; done: boolean }> = [];
-  private doneThroughLine = 0;
+  /**
+   * Rows that just failed as IM_UNAVAILABLE, in a row: an outage or a few bad rows? Held unsettled until a
+   * later row answers (then they are rejects) or the streak reaches UNREACHABLE_AFTER (an outage: a fatal stop,
+   * and they stay not done, so a resume sends them again instead of leaving them in the rejects file).
+   */
+  private unavailableStreak: Array<{ entry: Entry; outcome: RowOutcome }> = [];
   private readonly slotWaiters: Array<() => void> = [];
   private inFlight = 0;
 
@@ -85,36 +97,22 @@ export class ImportRun {
       throw new ImportFileError(`cannot read ${file}: ${error.code ?? error.message}`);
     });
     const { size: totalBytes } = await stat(file);
-    const previous = checkpointPath === undefined ? undefined : await readCheckpoint(checkpointPath);
-    let skipThrough = 0;
-    if (this.options.resume) {
-      if (previous === undefined) throw new ImportFileError(`nothing to resume: ${checkpointPath ?? 'a dry run'} does not exist`);
-      if (previous.input.size !== input.size || previous.input.headSha256 !== input.headSha256) {
-        throw new ImportFileError(`${file} changed since the checkpoint was written; it cannot be resumed`);
-      }
-      skipThrough = previous.doneThroughLine;
-      this.doneThroughLine = skipThrough;
-    } else if (previous !== undefined && !previous.complete) {
-      throw new ImportFileError(
-        `an interrupted import of this file stopped after line ${previous.doneThroughLine}: pass --resume to continue it, or delete ${checkpointPath} to start over`,
-      );
-    }
-
-    const rejects = await RejectsFile.open(this.options.rejectsPath, this.options.resume);
-    const save = async (complete: boolean) => {
+    const { ledger, skipThrough, carried } = await this.startingPoint(input, checkpointPath);
+    const save = (complete: boolean): void => {
       if (checkpointPath === undefined) return;
       const checkpoint: Checkpoint = {
-        version: 1,
+        version: 2,
         input,
-        doneThroughLine: this.doneThroughLine,
-        applied: (this.options.resume ? (previous?.applied ?? 0) : 0) + this.applied,
-        rejected: (this.options.resume ? (previous?.rejected ?? 0) : 0) + this.rejected,
+        doneThroughLine: ledger.doneThroughLine,
+        rejectsBytes: ledger.rejectsBytes,
+        applied: ledger.applied,
+        rejected: ledger.rejected,
         complete,
         updatedAt: new Date().toISOString(),
       };
-      await writeCheckpoint(checkpointPath, checkpoint);
+      writeCheckpoint(checkpointPath, checkpoint);
     };
-    const saver = setInterval(() => void save(false), this.options.checkpointEveryMs ?? DEFAULT_CHECKPOINT_EVERY_MS);
+    const saver = setInterval(() => save(false), this.options.checkpointEveryMs ?? DEFAULT_CHECKPOINT_EVERY_MS);
     const pending = new Set<Promise<void>>();
     let skipped = 0;
     let reachedEnd = false;
@@ -128,28 +126,31 @@ export class ImportRun {
         if (this.stopping || this.fatal !== undefined) break;
         this.rowsRead += 1;
         await this.slot();
-        const work = this.process(row, rejects).finally(() => {
-          pending.delete(work);
+        const entry = ledger.begin(row.line);
+        const work = this.process(row).then((outcome) => this.settle(ledger, entry, outcome));
+        const tracked = work.finally(() => {
+          pending.delete(tracked);
           this.release();
         });
-        pending.add(work);
+        pending.add(tracked);
         this.report(totalBytes);
       }
       reachedEnd = !this.stopping && this.fatal === undefined;
-      await Promise.all(pending);
     } finally {
       clearInterval(saver);
       await Promise.all(pending);
-      await rejects.close();
     }
     const complete = reachedEnd && this.fatal === undefined;
-    await save(complete);
+    // The file ended on a few unavailable rows, no outage: they are rejects. Otherwise a resume retries them.
+    if (complete) this.settleStreak(ledger);
+    save(complete);
+    ledger.close();
     this.report(totalBytes, true);
     this.progress?.finish();
     return {
       rowsRead: this.rowsRead,
-      applied: this.applied,
-      rejected: this.rejected,
+      applied: ledger.applied - carried.applied,
+      rejected: ledger.rejected - carried.rejected,
       skipped,
       interrupted: this.stopping && !complete,
       fatal: this.fatal,
@@ -159,65 +160,91 @@ export class ImportRun {
     };
   }
 
-  private async process(row: InputRow, rejects: RejectsFile): Promise<void> {
-    const entry = { line: row.line, done: false };
-    this.window.push(entry);
-    let countsAsDone = true;
+  /** A fresh start, or (with --resume) the checkpoint's line, counts and rejects file, cut back to match it. */
+  private async startingPoint(input: InputFingerprint, checkpointPath: string | undefined): Promise<StartingPoint> {
+    const { file, rejectsPath, resume } = this.options;
+    const previous = checkpointPath === undefined ? undefined : await readCheckpoint(checkpointPath).catch((error: Error) => {
+      throw new ImportUsageError(error.message);
+    });
+    if (!resume) {
+      if (previous !== undefined && !previous.complete) {
+        throw new ImportUsageError(
+          `an interrupted import of this file stopped after line ${previous.doneThroughLine}: pass --resume to continue it, or delete ${checkpointPath} to start over`,
+        );
+      }
+      const carried = { applied: 0, rejected: 0 };
+      return { ledger: new ImportLedger(RejectsFile.create(rejectsPath), 0, carried), skipThrough: 0, carried };
+    }
+    if (previous === undefined) throw new ImportUsageError(`nothing to resume: ${checkpointPath ?? 'a dry run'} does not exist`);
+    if (!sameInput(previous.input, input)) {
+      throw new ImportUsageError(`${file} changed since the checkpoint was written (its SHA-256 differs); it cannot be resumed. Delete ${checkpointPath} to start over`);
+    }
+    let rejects: RejectsFile;
     try {
-      if (row.fields === undefined) {
-        this.reject(rejects, row, GatewayErrorCode.BAD_USER_INPUT, row.problem ?? 'unreadable row');
-        return;
+      rejects = RejectsFile.resume(rejectsPath, previous.rejectsBytes);
+    } catch (error) {
+      throw new ImportUsageError(`${(error as Error).message}; it cannot be resumed`);
+    }
+    const carried = { applied: previous.applied, rejected: previous.rejected };
+    return { ledger: new ImportLedger(rejects, previous.doneThroughLine, carried), skipThrough: previous.doneThroughLine, carried };
+  }
+
+  /** Books a row's outcome; IM_UNAVAILABLE ones wait in the streak (see {@link unavailableStreak}). */
+  private settle(ledger: ImportLedger, entry: Entry, outcome: RowOutcome | { kind: 'unavailable'; reject: RowOutcome }): void {
+    if (outcome.kind === 'unavailable') {
+      this.unavailableStreak.push({ entry, outcome: outcome.reject });
+      if (this.unavailableStreak.length >= UNREACHABLE_AFTER && this.fatal === undefined) {
+        this.fatal = `IM is unreachable (${UNREACHABLE_AFTER} rows in a row failed after retries)`;
       }
-      const input = Object.assign(new SetGroupMemberUnreadCountInput(), {
-        groupId: row.fields.groupId,
-        memberAccount: row.fields.memberAccount,
-        unreadCount: row.fields.unreadCount,
-      });
-      try {
-        assertValidInput(input, 'row');
-      } catch (error) {
-        const clientError = toClientError(error);
-        this.reject(rejects, row, GatewayErrorCode.BAD_USER_INPUT, clientError?.message ?? 'invalid row');
-        return;
+      return;
+    }
+    if (outcome.kind !== 'not-done' && this.fatal === undefined) this.settleStreak(ledger);
+    ledger.finish(entry, outcome);
+  }
+
+  private settleStreak(ledger: ImportLedger): void {
+    for (const { entry, outcome } of this.unavailableStreak) ledger.finish(entry, outcome);
+    this.unavailableStreak = [];
+  }
+
+  private async process(row: InputRow): Promise<RowOutcome | { kind: 'unavailable'; reject: RowOutcome }> {
+    if (row.fields === undefined) return this.rejection(row, GatewayErrorCode.BAD_USER_INPUT, row.problem ?? 'unreadable row');
+    const input = Object.assign(new SetGroupMemberUnreadCountInput(), {
+      groupId: row.fields.groupId,
+      memberAccount: row.fields.memberAccount,
+      unreadCount: row.fields.unreadCount,
+    });
+    try {
+      assertValidInput(input, 'row');
+    } catch (error) {
+      return this.rejection(row, GatewayErrorCode.BAD_USER_INPUT, toClientError(error)?.message ?? 'invalid row');
+    }
+    if (this.sink === undefined) return this.applied(); // dry run: valid, would be sent
+    try {
+      await this.sink.checkGroupType(input.groupId);
+      await this.sink.setUnreadCount({ groupId: input.groupId, memberAccount: input.memberAccount, unreadCount: input.unreadCount });
+      return this.applied();
+    } catch (error) {
+      const clientError = toClientError(error) ?? { code: GatewayErrorCode.INTERNAL_SERVER_ERROR, message: String(error) };
+      if (FATAL_CODES.has(clientError.code) || this.fatal !== undefined) {
+        this.fatal ??= `${clientError.code}: ${clientError.message}`;
+        // Not done: the checkpoint stops before it and a resumed run sends it again. Rows failing after a
+        // fatal stop are not the rows' fault either, so they are not rejected.
+        return { kind: 'not-done' };
       }
-      if (this.sink === undefined) {
-        this.applied += 1; // dry run: valid, would be sent
-        return;
-      }
-      try {
-        await this.sink.checkGroupType(input.groupId);
-        await this.sink.setUnreadCount({ groupId: input.groupId, memberAccount: input.memberAccount, unreadCount: input.unreadCount });
-        this.applied += 1;
-        this.consecutiveUnavailable = 0;
-      } catch (error) {
-        const clientError = toClientError(error) ?? { code: GatewayErrorCode.INTERNAL_SERVER_ERROR, message: String(error) };
-        if (clientError.code === GatewayErrorCode.IM_UNAVAILABLE) this.consecutiveUnavailable += 1;
-        else this.consecutiveUnavailable = 0;
-        if (FATAL_CODES.has(clientError.code) || this.consecutiveUnavailable >= UNREACHABLE_AFTER) {
-          this.fatal ??=
-            clientError.code === GatewayErrorCode.IM_UNAVAILABLE
-              ? `IM is unreachable (${UNREACHABLE_AFTER} rows in a row failed after retries: ${clientError.message})`
-              : `${clientError.code}: ${clientError.message}`;
-          // Not done: a resumed run sends this row again.
-          countsAsDone = false;
-          return;
-        }
-        this.reject(rejects, row, clientError.code, clientError.message);
-      }
-    } finally {
-      if (countsAsDone) this.complete(entry);
+      const rejection = this.rejection(row, clientError.code, clientError.message);
+      return clientError.code === GatewayErrorCode.IM_UNAVAILABLE ? { kind: 'unavailable', reject: rejection } : rejection;
     }
   }
 
-  private reject(rejects: RejectsFile, row: InputRow, code: string, message: string): void {
-    this.rejected += 1;
-    rejects.write({ line: row.line, fields: row.fields, code, message });
+  private applied(): RowOutcome {
+    this.appliedSoFar += 1;
+    return { kind: 'applied' };
   }
 
-  /** Marks a row done and advances the checkpoint line over the done prefix; a row not done holds it back. */
-  private complete(entry: { line: number; done: boolean }): void {
-    entry.done = true;
-    while (this.window.length > 0 && this.window[0].done) this.doneThroughLine = this.window.shift()!.line;
+  private rejection(row: InputRow, code: string, message: string): RowOutcome {
+    this.rejectedSoFar += 1;
+    return { kind: 'rejected', reject: { line: row.line, fields: row.fields, code, message } };
   }
 
   private async slot(): Promise<void> {
@@ -232,7 +259,7 @@ export class ImportRun {
 
   private report(totalBytes: number, force = false): void {
     this.progress?.update(
-      { bytesRead: this.bytesRead, totalBytes, rowsDone: this.applied + this.rejected, applied: this.applied, rejected: this.rejected },
+      { bytesRead: this.bytesRead, totalBytes, rowsDone: this.appliedSoFar + this.rejectedSoFar, applied: this.appliedSoFar, rejected: this.rejectedSoFar },
       force,
     );
   }

@@ -24,6 +24,8 @@ export class ProgressReporter {
   constructor(
     private readonly out: NodeJS.WriteStream,
     private readonly intervalMs = out.isTTY ? 200 : 10_000,
+    /** What a good row is called: "applied", or "valid" in a dry run (nothing is sent). */
+    private readonly goodRows: 'applied' | 'valid' = 'applied',
   ) {}
 
   update(state: ProgressState, force = false): void {
@@ -57,7 +59,7 @@ export class ProgressReporter {
     const bar = this.out.isTTY ? `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ` : '';
     return (
       `${bar}${(fraction * 100).toFixed(1)}% | ${state.rowsDone.toLocaleString('en')} rows | ` +
-      `${rowsPerSecond.toFixed(1)} rows/s | ETA ${eta} | applied ${state.applied.toLocaleString('en')}, ` +
+      `${rowsPerSecond.toFixed(1)} rows/s | ETA ${eta} | ${this.goodRows} ${state.applied.toLocaleString('en')}, ` +
       `rejected ${state.rejected.toLocaleString('en')} | ${formatDuration((now - this.startedAt) / 1000)} elapsed`
     );
   }

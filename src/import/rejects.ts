@@ -1,6 +1,4 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { once } from 'node:events';
+import { closeSync, fstatSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 
 /** The rejects file's columns: the input's own three first, so a fixed rejects file can be imported as it is. */
 const REJECT_COLUMNS = ['groupId', 'memberAccount', 'unreadCount', 'line', 'code', 'message'];
@@ -12,35 +10,69 @@ export interface Reject {
   message: string;
 }
 
-/** Rows that failed, as CSV with their line, code and message. Appends when resuming an import. */
+/**
+ * Rows that failed, as CSV with their line, code and message. Written synchronously, in line order, only
+ * for rows the checkpoint will cover, so its length at a checkpoint is exactly that checkpoint's rejects:
+ * a resume cuts it back to that length and nothing is listed twice or left over (whatever stopped the run).
+ */
 export class RejectsFile {
-  private readonly stream: WriteStream;
+  private bytes: number;
 
   private constructor(
     readonly path: string,
-    append: boolean,
+    private readonly fd: number,
   ) {
-    this.stream = createWriteStream(path, { flags: append ? 'a' : 'w' });
+    this.bytes = fstatSync(fd).size;
   }
 
-  static async open(path: string, append: boolean): Promise<RejectsFile> {
-    const hasRows = append && (await stat(path).then((stats) => stats.size > 0, () => false));
-    const file = new RejectsFile(path, append);
-    await once(file.stream, 'open');
-    if (!hasRows) file.stream.write(`${REJECT_COLUMNS.join(',')}\n`);
+  /** A new file with its header line. */
+  static create(path: string): RejectsFile {
+    const file = new RejectsFile(path, openSync(path, 'w'));
+    file.append(`${REJECT_COLUMNS.join(',')}\n`);
     return file;
   }
 
-  write(reject: Reject): void {
-    const fields = reject.fields ?? {};
-    const row = [fields.groupId, fields.memberAccount, fields.unreadCount, reject.line, reject.code, reject.message];
-    this.stream.write(`${row.map(csvCell).join(',')}\n`);
+  /** An existing file cut back to `length` (what a checkpoint recorded); throws when it is shorter than that. */
+  static resume(path: string, length: number): RejectsFile {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r+');
+    } catch {
+      throw new Error(`the rejects file ${path} is missing: the checkpoint needs its first ${length} bytes`);
+    }
+    if (fstatSync(fd).size < length) {
+      closeSync(fd);
+      throw new Error(`the rejects file ${path} is shorter than the checkpoint recorded (${length} bytes): it was changed`);
+    }
+    ftruncateSync(fd, length);
+    return new RejectsFile(path, fd);
   }
 
-  async close(): Promise<void> {
-    this.stream.end();
-    await once(this.stream, 'finish');
+  /** Bytes written so far, header included. */
+  get length(): number {
+    return this.bytes;
   }
+
+  write(rejects: readonly Reject[]): void {
+    if (rejects.length === 0) return;
+    this.append(rejects.map(csvRow).join(''));
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+
+  private append(text: string): void {
+    const buffer = Buffer.from(text);
+    writeSync(this.fd, buffer, 0, buffer.length, this.bytes);
+    this.bytes += buffer.length;
+  }
+}
+
+function csvRow(reject: Reject): string {
+  const fields = reject.fields ?? {};
+  const row = [fields.groupId, fields.memberAccount, fields.unreadCount, reject.line, reject.code, reject.message];
+  return `${row.map(csvCell).join(',')}\n`;
 }
 
 function csvCell(value: unknown): string {

@@ -61,6 +61,14 @@ export class ImportFileError extends Error {
   }
 }
 
+/** The import cannot start as asked (a checkpoint in the way, nothing to resume, a changed file): exit 2. */
+export class ImportUsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ImportUsageError';
+  }
+}
+
 async function* lines(path: string): AsyncGenerator<{ text: string; bytesRead: number }> {
   let rest = '';
   let bytesRead = 0;

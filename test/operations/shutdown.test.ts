@@ -22,17 +22,34 @@ async function startGatewayProcess(imUrl: string, env: Record<string, string>) {
   return { gateway, base: new URL(ready.url).origin };
 }
 
+/** Updates the gateway has taken in: set calls answered by IM plus updates still pending, read from /metrics. */
+async function acceptedUpdates(base: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const answered = [...text.matchAll(/^im_gateway_im_calls_total\{command="group_open_http_svc\/set_unread_msg_num"[^}]*\} (\d+)$/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
+  const pending = Number(/^im_gateway_coalescer_pending_updates (\d+)$/m.exec(text)?.[1] ?? 0);
+  return answered + pending;
+}
+
+async function until(condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for a condition');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 describe('graceful shutdown of a real gateway process', () => {
   it('on SIGTERM mid-burst: not ready, refuses new requests, sends every accepted update to IM, exits 0', async () => {
     const fake = new FakeIm(() => ({ json: OK_REPLY, delayMs: 20 }));
     const imUrl = await fake.start();
-    // 50 calls/s: 150 accepted updates take about 3 s to send, so the signal lands with most still queued.
-    const { gateway, base } = await startGatewayProcess(imUrl, { IM_RATE_LIMIT_PER_SECOND: '50', IM_MAX_QUEUE_WAIT_MS: '20000' });
+    // 30 calls/s: 150 accepted updates take about 5 s to send, so the signal lands with most still queued.
+    const { gateway, base } = await startGatewayProcess(imUrl, { IM_RATE_LIMIT_PER_SECOND: '30', IM_MAX_QUEUE_WAIT_MS: '20000' });
     try {
       const burst = Array.from({ length: 150 }, (_, i) =>
         postGraphQL(`${base}/graphql`, SET_UNREAD, { input: { groupId: GROUP, memberAccount: `m${i}`, unreadCount: i } }, auth),
       );
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // Signal once the gateway has accepted all 150 (answered + still pending), however long a busy machine takes.
+      await until(async () => (await acceptedUpdates(base)) >= 150);
       const sentBeforeSignal = fake.requestsFor(ImCommand.SET_UNREAD_MSG_NUM).length;
       gateway.child.kill('SIGTERM');
       await waitForLog(gateway, (line) => line.msg === 'shutting down: finishing accepted updates');

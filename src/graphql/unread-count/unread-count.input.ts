@@ -19,8 +19,9 @@ export class SetGroupMemberUnreadCountInput {
     description:
       'The unread count to set (`UnreadMsgNum`), 0 or more. An absolute value, not an increment; IM clamps it to the number of messages in the group.',
   })
-  @IsInt({ message: 'unreadCount must be an integer' })
-  @Min(0, { message: 'unreadCount must be 0 or more' })
+  // Decorators apply bottom-up and the first failure is reported: the integer rule must run first.
   @Max(MAX_GRAPHQL_INT, { message: `unreadCount must be at most ${MAX_GRAPHQL_INT}` })
+  @Min(0, { message: 'unreadCount must be 0 or more' })
+  @IsInt({ message: 'unreadCount must be an integer' })
   unreadCount!: number;
 }

@@ -1,0 +1,92 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+/** The environment a user's shell would have: no Tencent credentials, so the gateway serves its simulator. */
+function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  for (const name of Object.keys(env)) if (name.startsWith('IM_') || name.startsWith('npm_') || name === 'AUTH_MODE') delete env[name];
+  return env;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+// Both build dist/ (prestart, prepare): one file, so they run one after the other.
+describe('the documented ways to run and use the package', () => {
+  it('`npm start` hands SIGTERM to the gateway, which drains and exits: nothing is left running', async () => {
+    const npm = spawn('npm', ['start'], { cwd: ROOT, env: userEnv({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' }), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    npm.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    npm.stderr.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    const npmExited = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
+    const logLine = (msg: string): Record<string, any> | undefined =>
+      out
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, any>)
+        .find((line) => line.msg === msg);
+    let gatewayPid: number | undefined;
+    try {
+      await until(() => logLine('gateway ready') !== undefined || npm.exitCode !== null, 'the gateway to start');
+      const ready = logLine('gateway ready');
+      expect(ready).toBeDefined();
+      gatewayPid = ready!.pid as number;
+      expect(gatewayPid).not.toBe(npm.pid);
+      expect((await fetch(ready!.url.replace('localhost', '127.0.0.1').replace('/graphql', '/healthz'))).status).toBe(200);
+
+      npm.kill('SIGTERM'); // as a container runtime does: to npm's own process only
+      expect(await npmExited).not.toBeNull();
+      await until(() => !isAlive(gatewayPid!), 'the gateway process to end', 30_000);
+      expect(logLine('shutting down: finishing accepted updates')).toBeDefined();
+      expect(logLine('stopped')).toMatchObject({ unanswered: 0 });
+    } finally {
+      if (gatewayPid !== undefined && isAlive(gatewayPid)) process.kill(gatewayPid, 'SIGKILL');
+      npm.kill('SIGKILL');
+    }
+  }, 180_000);
+
+  it('the packed package can be required and imported in a fresh project, reflect-metadata and all', () => {
+    const work = mkdtempSync(join(tmpdir(), 'packed-'));
+    execFileSync('npm', ['pack', '--silent', '--pack-destination', work], { cwd: ROOT, env: userEnv(), stdio: 'pipe' });
+    const tarball = readdirSync(work).find((name) => name.endsWith('.tgz'));
+    expect(tarball).toBeDefined();
+    const project = join(work, 'app');
+    execFileSync('mkdir', [project]);
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
+    execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', join(work, tarball!)], { cwd: project, env: userEnv(), stdio: 'pipe' });
+
+    // Nothing loads reflect-metadata before the package: it must do so itself.
+    const script = `
+      const sig = gateway.signUserSig({ sdkAppId: 1400000000, secretKey: 'k', identifier: 'bob', expireSeconds: 60 });
+      const claims = gateway.verifyUserSig(sig, { sdkAppId: 1400000000, secretKey: 'k' });
+      const simulator = new gateway.ImSimulator();
+      const started = await gateway.startGateway(gateway.loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' }), gateway.createLogger({ level: 'silent' }));
+      const reply = await fetch(started.url + '/graphql', {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ imGateway { simulator } }' }),
+      }).then((response) => response.json());
+      await started.stop();
+      console.log(JSON.stringify({ account: claims.identifier, simulator: typeof simulator.start, status: reply.data.imGateway.simulator }));`;
+    const required = execFileSync('node', ['-e', `(async () => { const gateway = require('im-graphql-gateway'); ${script} })()`], { cwd: project, encoding: 'utf8' });
+    expect(JSON.parse(required.trim().split('\n').pop()!)).toEqual({ account: 'bob', simulator: 'function', status: true });
+    const imported = execFileSync('node', ['--input-type=module', '-e', `import * as gateway from 'im-graphql-gateway'; ${script}`], { cwd: project, encoding: 'utf8' });
+    expect(JSON.parse(imported.trim().split('\n').pop()!)).toEqual({ account: 'bob', simulator: 'function', status: true });
+  }, 240_000);
+});
