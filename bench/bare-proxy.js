@@ -3,7 +3,7 @@
 const http = require('node:http');
 const { randomInt } = require('node:crypto');
 const { Pool } = require('undici');
-const { signUserSig } = require('../dist/im/usersig');
+const { signUserSig } = require('../dist/tencent/usersig');
 
 const sdkAppId = Number(process.env.IM_SDKAPPID);
 const userSig = signUserSig({ sdkAppId, secretKey: process.env.IM_SECRET_KEY, identifier: 'administrator', expireSeconds: 86400 });

@@ -7,7 +7,7 @@ const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const autocannon = require('autocannon');
 const { maxInAnyWindow } = require('./sliding-window');
-const { signUserSig } = require('../dist/im/usersig');
+const { signUserSig } = require('../dist/tencent/usersig');
 
 const ROOT = join(__dirname, '..');
 const SDKAPPID = '1400000001';

@@ -1,171 +1,20 @@
 #!/usr/bin/env node
-import 'reflect-metadata';
-import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, type Config } from './config';
-import { DEFAULT_RATE_LIMIT_PER_SECOND } from './im/rate-limiter';
-import { ImUpstream } from './im/upstream';
-import { createLogger } from './logger';
-import { sharedStateFor } from './shared/redis-state';
-import { ImportRun, type ImportSummary } from './import/importer';
-import { ProgressReporter } from './import/progress';
-import { formatOf, ImportFileError, ImportUsageError, type ImportFormat } from './import/rows';
+/**
+ * `im-graphql-gateway <command>`: dispatches to the command's own module, loaded on demand, so the import
+ * command never loads the GraphQL server and `serve` starts exactly what `npm start` starts.
+ */
+import { EXIT } from './cli/exit-codes';
 
-/** How long an imported row may wait for a limiter slot before it is rejected as RATE_LIMITED. */
-const IMPORT_MAX_QUEUE_WAIT_MS = 5 * 60_000;
-
-/** Exit codes: documented in the README and in `--help`. */
-export const EXIT = { DONE: 0, FATAL: 1, USAGE: 2, INTERRUPTED: 130 } as const;
-
-const USAGE = `Usage: im-graphql-gateway serve
-       im-graphql-gateway import-unread <file> [options]
-
-serve: runs the gateway (as \`npm start\` does).
-
-Sets unread counts in bulk from a CSV (groupId,memberAccount,unreadCount with a header) or NDJSON file,
-through the gateway's own client, group-type check, coalescer, rate limiter and retries. Reads the IM_*
-variables of the gateway (IM_SDKAPPID and IM_SECRET_KEY are required unless --dry-run).
-
-Options:
-  --format csv|ndjson   default: from the file name (.ndjson/.jsonl: NDJSON, else CSV)
-  --rejects <path>      where failed rows go (default: <file>.rejects.csv)
-  --resume              continue an interrupted import from its checkpoint (<file>.checkpoint.json)
-  --dry-run             validate every row; no IM call
-  --rate <n>            IM calls per second, at most IM_RATE_LIMIT_PER_SECOND (default ${DEFAULT_RATE_LIMIT_PER_SECOND})
-  -h, --help            this text
-
-Exit codes: 0 every row applied or in the rejects file; 1 fatal (unreadable file, IM unreachable,
-IM refusing the credentials); 2 bad usage or configuration (also: an unfinished checkpoint without
---resume, nothing to resume, a changed input file); 130 interrupted (Ctrl-C; --resume continues).`;
-
-export async function main(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        format: { type: 'string' },
-        rejects: { type: 'string' },
-        resume: { type: 'boolean', default: false },
-        'dry-run': { type: 'boolean', default: false },
-        rate: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    return usageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return EXIT.DONE;
-  }
-  const [command, file, ...extra] = positionals;
-  if (command !== 'import-unread') return usageError(command === undefined ? 'a command is required' : `unknown command "${command}"`);
-  if (file === undefined || extra.length > 0) return usageError('import-unread takes exactly one file');
-  const format = (values.format ?? formatOf(file)) as ImportFormat;
-  if (format !== 'csv' && format !== 'ndjson') return usageError('--format must be csv or ndjson');
-  const dryRun = values['dry-run'];
-
-  let config: Config;
-  try {
-    config = loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return usageError(`configuration: ${error.message}`);
-    throw error;
-  }
-  if (!dryRun && config.im.target.kind !== 'tencent') {
-    return usageError('configuration: IM_SDKAPPID and IM_SECRET_KEY are required (an import into the throwaway built-in simulator would be lost); use --dry-run to only validate');
-  }
-  let rate = config.im.rateLimitPerSecond;
-  if (values.rate !== undefined) {
-    const asked = Number(values.rate);
-    if (!Number.isInteger(asked) || asked < 1 || asked > config.im.rateLimitPerSecond) {
-      return usageError(`--rate must be a whole number from 1 to IM_RATE_LIMIT_PER_SECOND (${config.im.rateLimitPerSecond})`);
-    }
-    rate = asked;
-  }
-
-  // With IM_SHARED_STATE=redis the import shares the app's budget with the running gateways.
-  // Rows in flight are bounded, so a row may wait long for a slot (say, while live gateways use the budget):
-  // waiting beats rejecting it as RATE_LIMITED.
-  const settings = { ...config.im, rateLimitPerSecond: rate, maxQueueWaitMs: Math.max(config.im.maxQueueWaitMs, IMPORT_MAX_QUEUE_WAIT_MS) };
-  const upstream =
-    config.im.target.kind === 'tencent' && !dryRun
-      ? new ImUpstream(config.im.target, settings, {}, sharedStateFor(settings, createLogger({ level: 'warn', destination: process.stderr })))
-      : undefined;
-  const run = new ImportRun(
-    {
-      file,
-      format,
-      rejectsPath: values.rejects ?? `${file}.rejects.csv`,
-      resume: values.resume,
-      dryRun,
-      // Two seconds' worth: the limiter stays busy and no row waits in its queue near IM_MAX_QUEUE_WAIT_MS.
-      maxInFlight: Math.max(1, rate * 2),
-    },
-    upstream,
-    new ProgressReporter(process.stderr, undefined, dryRun ? 'valid' : 'applied'),
-  );
-  let interrupts = 0;
-  const onInterrupt = () => {
-    interrupts += 1;
-    if (interrupts > 1) process.exit(EXIT.INTERRUPTED); // a second Ctrl-C: leave now; the last checkpoint stands
-    process.stderr.write('\nInterrupted: finishing the rows in flight and saving a checkpoint (Ctrl-C again to quit at once)…\n');
-    run.stop();
-  };
-  process.on('SIGINT', onInterrupt);
-  process.on('SIGTERM', onInterrupt);
-  let summary: ImportSummary;
-  try {
-    summary = await run.run();
-  } catch (error) {
-    if (error instanceof ImportUsageError) {
-      process.stderr.write(`import-unread: ${error.message}\n`);
-      return EXIT.USAGE;
-    }
-    if (error instanceof ImportFileError) {
-      process.stderr.write(`import-unread: ${error.message}\n`);
-      return EXIT.FATAL;
-    }
-    throw error;
-  } finally {
-    process.off('SIGINT', onInterrupt);
-    process.off('SIGTERM', onInterrupt);
-    await upstream?.close();
-  }
-  process.stdout.write(describe(summary, dryRun));
-  if (summary.fatal !== undefined) return EXIT.FATAL;
-  return summary.interrupted ? EXIT.INTERRUPTED : EXIT.DONE;
-}
-
-function describe(summary: ImportSummary, dryRun: boolean): string {
-  const lines = [
-    `${dryRun ? 'Dry run (no IM call)' : 'Import'} ${summary.fatal !== undefined ? 'STOPPED' : summary.interrupted ? 'interrupted' : 'finished'} in ${summary.seconds.toFixed(1)} s`,
-    `  rows read:  ${summary.rowsRead}`,
-    `  ${dryRun ? 'valid:     ' : 'applied:   '} ${summary.applied}`,
-    `  rejected:   ${summary.rejected}${summary.rejected > 0 ? ` (see ${summary.rejectsPath})` : ''}`,
-  ];
-  if (summary.skipped > 0) lines.push(`  skipped:    ${summary.skipped} (done by an earlier run)`);
-  if (summary.fatal !== undefined) lines.push(`  fatal:      ${summary.fatal}`);
-  if ((summary.interrupted || summary.fatal !== undefined) && summary.checkpointPath !== undefined) {
-    lines.push(`  checkpoint: ${summary.checkpointPath} (run again with --resume to continue)`);
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-function usageError(message: string): number {
-  process.stderr.write(`import-unread: ${message}\n\n${USAGE}\n`);
-  return EXIT.USAGE;
-}
-
-if (require.main === module && process.argv[2] === 'serve') {
-  require('./main'); // `im-graphql-gateway serve`: the gateway itself, as `npm start` runs it
-} else if (require.main === module) {
-  main(process.argv.slice(2)).then(
+const [command, ...args] = process.argv.slice(2);
+if (command === 'serve') {
+  require('./main'); // the gateway itself, in this process, so signals reach it directly
+} else {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { importUnread } = require('./cli/import-unread') as typeof import('./cli/import-unread');
+  importUnread(command === undefined ? [] : [command, ...args]).then(
     (code) => process.exit(code),
     (error: unknown) => {
-      process.stderr.write(`import-unread: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.stderr.write(`im-graphql-gateway: ${error instanceof Error ? error.message : String(error)}\n`);
       process.exit(EXIT.FATAL);
     },
   );

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from './config';
-import { createLogger } from './logger';
-import { startGateway } from './server';
+import { startGateway } from './app';
+import { ConfigError, loadConfig } from './config/config';
+import { createLogger } from './observability/logger';
 
 /** Process entry: load config, start, stop cleanly on SIGTERM/SIGINT. */
 async function main(): Promise<void> {

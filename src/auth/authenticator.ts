@@ -1,8 +1,10 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import type { AuthConfig } from '../config';
-import { isImAccountText } from '../im/im-ids';
-import { UserSigError, verifyUserSig } from '../im/usersig';
-import { AUTH_SCHEMES, authUnavailable, unauthenticated, type Caller } from './caller';
+import type { AuthConfig } from '../config/config';
+import { isImAccountText } from '../domain/ids';
+import { authUnavailable, type GatewayError } from '../errors';
+import { LruMap } from '../lib/lru';
+import { UserSigError, verifyUserSig } from '../tencent/usersig';
+import { AUTH_SCHEMES, unauthenticated, type Caller, type CredentialMode } from './caller';
 
 /** How long a JWKS fetch may take, and how soon an unknown `kid` may trigger a refetch. */
 const JWKS_TIMEOUT_MS = 5_000;
@@ -30,7 +32,7 @@ export function createAuthenticator(auth: AuthConfig, app: UserSigApp, adminIden
     }
     case 'usersig': {
       // A client sends the same UserSig for days: remember verified ones (never refused ones) until they expire.
-      const verified = new Map<string, { caller: Caller; expiresAt: number }>();
+      const verified = new LruMap<string, { caller: Caller; expiresAt: number }>(VERIFIED_USERSIG_CACHE_SIZE);
       return async (authorization) => {
         const userSig = credential(authorization, 'usersig');
         const known = verified.get(userSig);
@@ -39,7 +41,6 @@ export function createAuthenticator(auth: AuthConfig, app: UserSigApp, adminIden
           const { identifier, time, expire } = verifyUserSig(userSig, { sdkAppId: app.sdkAppId, secretKey: app.secretKey });
           if (!isImAccountText(identifier)) throw unauthenticated('usersig', 'MALFORMED');
           const caller: Caller = { account: identifier };
-          if (verified.size >= VERIFIED_USERSIG_CACHE_SIZE) verified.delete(verified.keys().next().value!);
           verified.set(userSig, { caller, expiresAt: time + expire });
           return caller;
         } catch (error) {
@@ -71,15 +72,17 @@ export function createAuthenticator(auth: AuthConfig, app: UserSigApp, adminIden
 }
 
 /** The credential after the mode's scheme (case-insensitive, as HTTP auth schemes are). */
-function credential(authorization: string | undefined, mode: 'usersig' | 'jwt'): string {
-  if (authorization === undefined || authorization.trim() === '') throw unauthenticated(mode, 'MISSING');
+function credential(authorization: string | undefined, mode: CredentialMode): string {
+  const scheme = AUTH_SCHEMES[mode].toLowerCase();
+  // The scheme with nothing after it ("UserSig", "Bearer ") sends no credential at all.
+  if (authorization === undefined || authorization.trim() === '' || authorization.trim().toLowerCase() === scheme) throw unauthenticated(mode, 'MISSING');
   if (authorization.length > MAX_CREDENTIAL_LENGTH) throw unauthenticated(mode, 'MALFORMED');
   const match = /^(\S+)\s+(\S+)\s*$/.exec(authorization);
-  if (match === null || match[1].toLowerCase() !== AUTH_SCHEMES[mode].toLowerCase()) throw unauthenticated(mode, 'WRONG_SCHEME');
+  if (match === null || match[1].toLowerCase() !== scheme) throw unauthenticated(mode, 'WRONG_SCHEME');
   return match[2];
 }
 
-function jwtRejection(error: unknown): Error {
+function jwtRejection(error: unknown): GatewayError {
   if (error instanceof joseErrors.JWTExpired) return unauthenticated('jwt', 'EXPIRED');
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
     if (error.claim === 'aud') return unauthenticated('jwt', 'WRONG_AUDIENCE');

@@ -1,19 +1,21 @@
+import type DataLoader from 'dataloader';
 import type { Logger } from 'pino';
 import type { Caller } from '../auth/caller';
-import type { Config } from '../config';
-import type { ImUpstream } from '../im/upstream';
-import type { GroupLoaders } from './group/group-loaders';
+import type { Config } from '../config/config';
+import type { GatewayCore } from '../core';
+import type { GroupRole } from '../domain/group';
+import type { GroupMemberRef } from '../domain/member';
 
 /** What every resolver can reach for one GraphQL request. */
 export interface GatewayContext {
   requestId: string;
   logger: Logger;
-  upstream: ImUpstream;
+  core: GatewayCore;
   config: Config;
-  /** True when the IM calls go to the built-in simulator. */
+  /** True when the IM calls go to a simulator (built in, or the standalone one). */
   simulator: boolean;
   /** The caller, from the request's `Authorization` header; verified once, on first use. Throws UNAUTHENTICATED (401). */
   authenticate(): Promise<Caller>;
-  /** Per-request batching loaders for IM reads (made on first use). */
-  loaders: GroupLoaders;
+  /** Per-request role loader: one get_role_in_group per group (made on first use). */
+  roles: DataLoader<GroupMemberRef, GroupRole, string>;
 }

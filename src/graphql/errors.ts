@@ -1,25 +1,7 @@
+import { HeaderMap } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { GatewayErrorCode } from '../im/error-codes';
-import { ImError } from '../im/im-error';
-
-/** An error as clients see it, in `extensions` or in a batch item's `error`. */
-export interface ClientError {
-  code: string;
-  message: string;
-  retryable: boolean;
-  imErrorCode?: number;
-  imErrorInfo?: string;
-  retryAfterMs?: number;
-  [detail: string]: unknown;
-}
-
-/** What clients see for anything the gateway did not expect; the detail goes to the log only. */
-export const INTERNAL_ERROR: ClientError = {
-  code: GatewayErrorCode.INTERNAL_SERVER_ERROR,
-  message: 'Internal server error',
-  retryable: false,
-};
+import { clientErrorOf, GatewayError, GatewayErrorCode, INTERNAL_ERROR, type ClientError } from '../errors';
 
 /**
  * THE translation at the GraphQL boundary: any thrown value → what a client may see. Never throws.
@@ -27,23 +9,25 @@ export const INTERNAL_ERROR: ClientError = {
  */
 export function toClientError(thrown: unknown): ClientError | undefined {
   const error = unwrapResolverError(thrown);
-  if (error instanceof ImError) {
-    return omitUndefined({
-      ...error.details,
-      code: error.code,
-      message: error.message,
-      retryable: error.retryable,
-      imErrorCode: error.imErrorCode,
-      imErrorInfo: error.imErrorInfo,
-      retryAfterMs: error.retryAfterMs,
-    });
-  }
+  if (error instanceof GatewayError) return clientErrorOf(error);
+  if (error instanceof GraphQLError && error.originalError instanceof GatewayError) return clientErrorOf(error.originalError);
   if (error instanceof GraphQLError && error.originalError === undefined && typeof error.extensions.code === 'string') {
     // `http` sets the response's status and headers; it is not for clients.
     const { code, retryable, http: _http, ...details } = error.extensions;
     return { ...details, code, message: error.message, retryable: retryable === true };
   }
   return undefined;
+}
+
+/**
+ * A gateway error as Apollo's request pipeline needs it when a plugin refuses a whole request: a
+ * GraphQLError whose `extensions.http` carries the status and headers (UNAUTHENTICATED 401, limits 400, …).
+ */
+export function asGraphQLError(error: unknown): unknown {
+  if (!(error instanceof GatewayError)) return error;
+  const http = error.httpStatus === undefined ? undefined : { status: error.httpStatus, headers: new HeaderMap(Object.entries(error.headers ?? {})) };
+  const { message: _message, ...facts } = clientErrorOf(error);
+  return new GraphQLError(error.message, { originalError: error, extensions: { ...facts, http } });
 }
 
 /**
@@ -72,9 +56,4 @@ function isApolloRequestError(formatted: GraphQLFormattedError): boolean {
 function fromFormatted(formatted: GraphQLFormattedError): ClientError {
   const { code, stacktrace: _stacktrace, ...details } = formatted.extensions ?? {};
   return { ...details, code: String(code), message: formatted.message, retryable: false };
-}
-
-function omitUndefined<T extends Record<string, unknown>>(record: T): T {
-  for (const key of Object.keys(record)) if (record[key] === undefined) delete record[key];
-  return record;
 }

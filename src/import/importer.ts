@@ -1,20 +1,19 @@
 import { stat } from 'node:fs/promises';
-import { toClientError } from '../graphql/errors';
-import { SetGroupMemberUnreadCountInput } from '../graphql/unread-count/unread-count.input';
-import { assertValidInput } from '../graphql/validation';
-import type { UnreadCountOutcome, UnreadCountUpdate } from '../im/coalescer';
-import { GatewayErrorCode } from '../im/error-codes';
+import type { RawUpdate } from '../domain/ids';
+import type { UnreadCountOutcome } from '../domain/member';
+import { clientErrorOf, GatewayError, GatewayErrorCode, type ClientError } from '../errors';
+import { validUpdate } from '../writes/set-unread-count';
 import { checkpointPathFor, fingerprint, readCheckpoint, sameInput, writeCheckpoint, type Checkpoint, type InputFingerprint } from './checkpoint';
 import { ImportLedger, type Entry, type RowOutcome } from './ledger';
 import type { ProgressReporter } from './progress';
 import { RejectsFile } from './rejects';
 import { ImportFileError, ImportUsageError, readRows, type ImportFormat, type InputRow } from './rows';
 
-/** What an import sends valid rows through: the gateway's own upstream (group-type check, coalescer, limiter, retries). */
-export interface UnreadCountSink {
-  checkGroupType(groupId: string): Promise<void>;
-  setUnreadCount(update: UnreadCountUpdate): Promise<UnreadCountOutcome>;
-}
+/**
+ * What an import sends valid rows through: the gateway's own write use case, as the app admin (group-type
+ * check, coalescer, limiter, retries). It validates again; the import validates first for dry runs.
+ */
+export type UnreadCountSink = (update: RawUpdate, path: string) => Promise<UnreadCountOutcome>;
 
 export interface ImportOptions {
   file: string;
@@ -209,23 +208,18 @@ export class ImportRun {
 
   private async process(row: InputRow): Promise<RowOutcome | { kind: 'unavailable'; reject: RowOutcome }> {
     if (row.fields === undefined) return this.rejection(row, GatewayErrorCode.BAD_USER_INPUT, row.problem ?? 'unreadable row');
-    const input = Object.assign(new SetGroupMemberUnreadCountInput(), {
-      groupId: row.fields.groupId,
-      memberAccount: row.fields.memberAccount,
-      unreadCount: row.fields.unreadCount,
-    });
+    let update;
     try {
-      assertValidInput(input, 'row');
+      update = validUpdate(row.fields, 'row');
     } catch (error) {
-      return this.rejection(row, GatewayErrorCode.BAD_USER_INPUT, toClientError(error)?.message ?? 'invalid row');
+      return this.rejection(row, GatewayErrorCode.BAD_USER_INPUT, (error as Error).message);
     }
     if (this.sink === undefined) return this.applied(); // dry run: valid, would be sent
     try {
-      await this.sink.checkGroupType(input.groupId);
-      await this.sink.setUnreadCount({ groupId: input.groupId, memberAccount: input.memberAccount, unreadCount: input.unreadCount });
+      await this.sink(update, 'row');
       return this.applied();
     } catch (error) {
-      const clientError = toClientError(error) ?? { code: GatewayErrorCode.INTERNAL_SERVER_ERROR, message: String(error) };
+      const clientError: ClientError = error instanceof GatewayError ? clientErrorOf(error) : { code: GatewayErrorCode.INTERNAL_SERVER_ERROR, message: String(error), retryable: false };
       if (FATAL_CODES.has(clientError.code) || this.fatal !== undefined) {
         this.fatal ??= `${clientError.code}: ${clientError.message}`;
         // Not done: the checkpoint stops before it and a resumed run sends it again. Rows failing after a

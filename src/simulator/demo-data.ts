@@ -1,11 +1,11 @@
-import type { ImGroupRole, ImGroupType } from '../im/im-api';
+import type { GroupRole, GroupType } from '../domain/group';
 
 export interface SimulatedGroupSeed {
   groupId: string;
-  type: ImGroupType;
+  type: GroupType;
   /** Messages in the group so far; unread counts are clamped to it, as IM does. */
   messageCount: number;
-  members: Record<string, Exclude<ImGroupRole, 'NotMember'>>;
+  members: Record<string, Exclude<GroupRole, 'NotMember'>>;
 }
 
 /** The documentation's own example first (`@TGS#2CLUZEAEJ` with `bob`), then one group of every type. */

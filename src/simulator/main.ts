@@ -1,4 +1,6 @@
-import { ConfigError, loadSimulatorConfig, SIMULATOR_DEMO_SECRET_KEY } from '../config';
+import { SIMULATOR_DEMO_SECRET_KEY } from '../config/defaults';
+import { ConfigError } from '../config/env';
+import { loadSimulatorConfig } from '../config/simulator-config';
 import { ImSimulator } from './simulator';
 
 /** `npm run simulator`: the IM simulator on its own, for frontend work without a Tencent account. */

@@ -1,19 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ImCommand } from '../im/client';
-import { MAX_ACCOUNTS_PER_ROLE_CALL, MAX_GROUPS_PER_INFO_CALL, type ImGroupRole, type ImGroupType } from '../im/im-api';
-import { UserSigError, verifyUserSig, type UserSigRejection } from '../im/usersig';
+import { DEFAULT_SIMULATOR_SDKAPPID } from '../config/defaults';
+import type { GroupRole, GroupType } from '../domain/group';
+import { isImGroupId } from '../domain/ids';
+import { ImCommand } from '../tencent/commands';
+import { MAX_ACCOUNTS_PER_ROLE_CALL, MAX_GROUPS_PER_INFO_CALL } from '../tencent/commands';
+import { UserSigError, verifyUserSig, type UserSigRejection } from '../tencent/usersig';
 import { DEMO_GROUPS, type SimulatedGroupSeed } from './demo-data';
 
-/** The SDKAppID the simulator answers to unless told otherwise (IM app IDs start with 14…). */
-export const SIMULATOR_DEFAULT_SDKAPPID = 1400000000;
 const MAX_RANDOM = 0xffffffff;
-const GROUP_ID_PATTERN = /^[\x20-\x7e]{1,48}$/;
 const CALL_LOG_LIMIT = 10_000;
 
 export interface SimulatorOptions {
-  /** Default {@link SIMULATOR_DEFAULT_SDKAPPID}. */
+  /** Default {@link DEFAULT_SIMULATOR_SDKAPPID}. */
   sdkAppId?: number;
   /** Default: random per instance. */
   secretKey?: string;
@@ -35,9 +35,9 @@ export interface SimulatedCall {
 }
 
 interface SimulatedGroup {
-  type: ImGroupType;
+  type: GroupType;
   messageCount: number;
-  members: Map<string, { role: Exclude<ImGroupRole, 'NotMember'>; unreadCount: number }>;
+  members: Map<string, { role: Exclude<GroupRole, 'NotMember'>; unreadCount: number }>;
 }
 
 type Reply = { ErrorCode: number; ErrorInfo?: string } & Record<string, unknown>;
@@ -61,7 +61,7 @@ export class ImSimulator {
   private server?: Server;
 
   constructor(options: SimulatorOptions = {}) {
-    this.sdkAppId = options.sdkAppId ?? SIMULATOR_DEFAULT_SDKAPPID;
+    this.sdkAppId = options.sdkAppId ?? DEFAULT_SIMULATOR_SDKAPPID;
     this.secretKey = options.secretKey ?? randomBytes(32).toString('hex');
     this.adminAccounts = new Set(options.adminAccounts ?? ['administrator']);
     this.rateLimitPerSecond = options.rateLimitPerSecond ?? 200;
@@ -188,7 +188,7 @@ export class ImSimulator {
     if (typeof UnreadMsgNum !== 'number' || !Number.isInteger(UnreadMsgNum) || UnreadMsgNum < 0 || UnreadMsgNum > MAX_RANDOM) {
       return fail(10004, 'UnreadMsgNum must be a non-negative integer');
     }
-    if (!GROUP_ID_PATTERN.test(GroupId)) return fail(10015, 'invalid GroupId');
+    if (!isImGroupId(GroupId)) return fail(10015, 'invalid GroupId');
     const group = this.groups.get(GroupId);
     if (group === undefined) return fail(10010, 'group does not exist or was disbanded');
     const member = group.members.get(Member_Account);
@@ -225,7 +225,7 @@ export class ImSimulator {
     ) {
       return fail(10004, `User_Account must hold 1 to ${MAX_ACCOUNTS_PER_ROLE_CALL} accounts`);
     }
-    if (!GROUP_ID_PATTERN.test(GroupId)) return fail(10015, 'invalid GroupId');
+    if (!isImGroupId(GroupId)) return fail(10015, 'invalid GroupId');
     const group = this.groups.get(GroupId);
     if (group === undefined) return fail(10010, 'group does not exist or was disbanded');
     if (group.type === 'AVChatRoom') return fail(10007, 'not supported for AVChatRoom');

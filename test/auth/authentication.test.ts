@@ -1,5 +1,5 @@
 import { generateKeyPair } from 'jose';
-import { ImCommand } from '../../src/im/client';
+import { ImCommand } from '../../src/tencent/commands';
 import { JWT_AUDIENCE, JWT_ISSUER, TestIdentityProvider } from '../support/jwks';
 import { gatewayOnFakeIm, SET_UNREAD, SET_UNREAD_BATCH, startTestGateway, type TestGateway } from '../support/gateway';
 

@@ -1,11 +1,11 @@
-import { ImCommand } from '../../src/im/client';
-import type { ImGroupType } from '../../src/im/im-api';
-import { signUserSig } from '../../src/im/usersig';
+import { ImCommand } from '../../src/tencent/commands';
+import type { GroupType } from '../../src/domain/group';
+import { signUserSig } from '../../src/tencent/usersig';
 import { JWT_AUDIENCE, JWT_ISSUER, TestIdentityProvider } from '../support/jwks';
 import { SET_UNREAD, startTestGateway, type TestGateway } from '../support/gateway';
 
 /** One group of every type, all with the same roster, so only the type and the caller change. */
-const GROUPS: Record<ImGroupType, string> = {
+const GROUPS: Record<GroupType, string> = {
   Public: '@TGS#MXPUBLIC',
   Private: '@TGS#MXPRIVATE',
   Community: '@TGS#_MXCOMMUNITY',
@@ -13,7 +13,7 @@ const GROUPS: Record<ImGroupType, string> = {
   AVChatRoom: '@TGS#MXAVCHATROOM',
 };
 const ROSTER = { alice: 'Owner', carol: 'Admin', bob: 'Member', dave: 'Member' } as const;
-const SUPPORTED: ReadonlySet<ImGroupType> = new Set(['Public', 'Private', 'Community']);
+const SUPPORTED: ReadonlySet<GroupType> = new Set(['Public', 'Private', 'Community']);
 
 type Credentials = (gateway: TestGateway) => Promise<Record<string, string>>;
 interface Row {
@@ -82,7 +82,7 @@ const ROWS: Row[] = [
   },
 ];
 
-const CELLS = ROWS.flatMap((row) => (Object.keys(GROUPS) as ImGroupType[]).map((groupType) => [row.caller, groupType, row] as const));
+const CELLS = ROWS.flatMap((row) => (Object.keys(GROUPS) as GroupType[]).map((groupType) => [row.caller, groupType, row] as const));
 
 describe('authorization matrix (callers × group types, over HTTP against the simulator)', () => {
   const gateways = {} as Record<Row['gateway'], TestGateway>;
@@ -93,7 +93,7 @@ describe('authorization matrix (callers × group types, over HTTP against the si
     gateways.jwt = await startTestGateway({ AUTH_MODE: 'jwt', JWT_JWKS_URL: jwksUrl, JWT_ISSUER, JWT_AUDIENCE });
     for (const gateway of Object.values(gateways)) {
       for (const [type, groupId] of Object.entries(GROUPS)) {
-        gateway.simulator!.addGroup({ groupId, type: type as ImGroupType, messageCount: 1000, members: { ...ROSTER } });
+        gateway.simulator!.addGroup({ groupId, type: type as GroupType, messageCount: 1000, members: { ...ROSTER } });
       }
     }
   });

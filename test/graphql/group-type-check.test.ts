@@ -1,4 +1,4 @@
-import { ImCommand } from '../../src/im/client';
+import { ImCommand } from '../../src/tencent/commands';
 import { FakeIm, imError, OK_REPLY, type ReceivedRequest } from '../support/fake-im';
 import { SET_UNREAD, SET_UNREAD_BATCH, startTestGateway, type TestGateway } from '../support/gateway';
 
@@ -14,7 +14,7 @@ function groupInfoIm(types: Record<string, string>): FakeIm {
           : { GroupId: groupId, ErrorCode: 10010, ErrorInfo: 'this group does not exist' },
       ),
     };
-  });
+  }, { groupTypes: 'scripted' });
 }
 
 const input = (groupId: string, memberAccount = 'bob', unreadCount = 1) => ({ input: { groupId, memberAccount, unreadCount } });
@@ -61,7 +61,7 @@ describe('group-type check (no silent no-ops)', () => {
     }
     expect(fake.requestsFor(ImCommand.GET_GROUP_INFO)).toHaveLength(2);
     expect(fake.requestsFor(ImCommand.SET_UNREAD_MSG_NUM)).toHaveLength(6);
-    expect(gateway.upstream.groupTypes.size).toBe(2);
+    expect(gateway.core.groupTypes.size).toBe(2);
   });
 
   it('batches the lookups of a batch: 120 new groups cost three get_group_info calls of at most 50', async () => {
@@ -81,7 +81,7 @@ describe('group-type check (no silent no-ops)', () => {
       }
       // G1 stays (used recently); G2 is pushed out by G3 and looked up again.
       expect(small.requestsFor(ImCommand.GET_GROUP_INFO).map((request) => request.body.GroupIdList[0])).toEqual(['@TGS#G1', '@TGS#G2', '@TGS#G3', '@TGS#G2']);
-      expect(bounded.upstream.groupTypes.size).toBe(2);
+      expect(bounded.core.groupTypes.size).toBe(2);
     } finally {
       await bounded.stop();
       await small.close();

@@ -1,5 +1,5 @@
-import { IM_ERROR_TABLE } from '../../src/im/error-codes';
-import { verifyUserSig } from '../../src/im/usersig';
+import { IM_ERROR_TABLE } from '../../src/tencent/error-table';
+import { verifyUserSig } from '../../src/tencent/usersig';
 import { FakeIm, imError, OK_REPLY } from '../support/fake-im';
 import { SET_UNREAD, startTestGateway, TEST_SDKAPPID, TEST_SECRET_KEY, type TestGateway } from '../support/gateway';
 
@@ -110,20 +110,35 @@ describe('setGroupMemberUnreadCount on the wire', () => {
     expect(response.body.errors[0].extensions).toEqual({ code: 'IM_ERROR', retryable: false, imErrorCode: 12345, imErrorInfo: 'something new' });
   });
 
-  // Every row of THE table, over HTTP. 70050 pauses all calls for a minute, so it runs last.
-  const rows = [...IM_ERROR_TABLE.entries()].sort(([a], [b]) => (a === 70050 ? 1 : b === 70050 ? -1 : a - b));
-  it.each(rows.map(([imCode, errorClass]) => [imCode, errorClass.code, errorClass.retryable] as const))(
-    'maps IM ErrorCode %i to %s (retryable: %s)',
-    async (imCode, code, retryable) => {
-      fake.handler = () => imError(imCode, `info for ${imCode}`);
-      const response = await gateway.graphql(SET_UNREAD, { input: bob });
-      expect(response.status).toBe(200);
-      expect(response.body.errors[0].extensions).toEqual({ code, retryable, imErrorCode: imCode, imErrorInfo: `info for ${imCode}` });
-      expect(response.body.errors[0].message).not.toContain(String(imCode));
-    },
+  // The README's "Error codes" table, copied here by hand (not read from the code): every row, over HTTP.
+  const README_TABLE: Array<[number[], string, boolean]> = [
+    [[10004], 'BAD_USER_INPUT', false],
+    [[10015], 'INVALID_GROUP_ID', false],
+    [[10010], 'GROUP_NOT_FOUND', false],
+    [[10007], 'FORBIDDEN', false],
+    [[10002, 60008, 70169, 70202, 70500], 'IM_UNAVAILABLE', true],
+    [[60007, 60011, 60018, 60019, 10006], 'RATE_LIMITED', true],
+    [
+      [60004, 60005, 60006, 60010, 60016, 60017, 60020, 60021, 70001, 70003, 70005, 70009, 70013, 70014, 70016, 70020, 70050, 70052, 70403],
+      'IM_CONFIGURATION_ERROR',
+      false,
+    ],
+    [[10003, 60002, 60003], 'INTERNAL_SERVER_ERROR', false],
+  ];
+  // 70050 pauses all calls for a minute, so it runs last.
+  const rows = README_TABLE.flatMap(([imCodes, code, retryable]) => imCodes.map((imCode) => [imCode, code, retryable] as const)).sort(
+    ([a], [b]) => (a === 70050 ? 1 : b === 70050 ? -1 : a - b),
   );
+  it.each(rows)('maps IM ErrorCode %i to %s (retryable: %s)', async (imCode, code, retryable) => {
+    fake.handler = () => imError(imCode, `info for ${imCode}`);
+    const response = await gateway.graphql(SET_UNREAD, { input: bob });
+    expect(response.status).toBe(200);
+    expect(response.body.errors[0].extensions).toEqual({ code, retryable, imErrorCode: imCode, imErrorInfo: `info for ${imCode}` });
+    expect(response.body.errors[0].message).not.toContain(String(imCode));
+  });
 
-  it('never maps Tencent credential codes to UNAUTHENTICATED', () => {
+  it('knows no more IM codes than the README lists, and maps none to UNAUTHENTICATED', () => {
+    expect([...IM_ERROR_TABLE.keys()].sort()).toEqual(rows.map(([imCode]) => imCode).sort());
     for (const errorClass of IM_ERROR_TABLE.values()) expect(errorClass.code).not.toBe('UNAUTHENTICATED');
   });
 });

@@ -1,5 +1,5 @@
-import { ADMIN_USERSIG_VALIDITY_SECONDS, AdminUserSig } from '../../src/im/admin-usersig';
-import { verifyUserSig } from '../../src/im/usersig';
+import { ADMIN_USERSIG_VALIDITY_SECONDS, AdminUserSig } from '../../src/tencent/admin-usersig';
+import { verifyUserSig } from '../../src/tencent/usersig';
 
 describe('AdminUserSig', () => {
   const options = { sdkAppId: 1400000001, secretKey: 'k', identifier: 'administrator' };

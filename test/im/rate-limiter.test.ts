@@ -1,5 +1,5 @@
-import { PacingRateLimiter } from '../../src/im/rate-limiter';
-import { ImError } from '../../src/im/im-error';
+import { PacingRateLimiter } from '../../src/outbound/limiter/memory';
+import { GatewayError } from '../../src/errors';
 import { FakeIm, OK_REPLY } from '../support/fake-im';
 import { SET_UNREAD, startTestGateway } from '../support/gateway';
 
@@ -24,8 +24,8 @@ describe('PacingRateLimiter', () => {
     // Slots every ~105 ms: 0, 105, 210 ms fit within 250 ms; the rest are refused.
     expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(3);
     for (const outcome of refused) {
-      const error = (outcome as PromiseRejectedResult).reason as ImError;
-      expect(error).toBeInstanceOf(ImError);
+      const error = (outcome as PromiseRejectedResult).reason as GatewayError;
+      expect(error).toBeInstanceOf(GatewayError);
       expect(error.code).toBe('RATE_LIMITED');
       expect(error.retryable).toBe(true);
       expect(error.retryAfterMs).toBeGreaterThan(0);

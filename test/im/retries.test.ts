@@ -1,4 +1,4 @@
-import { verifyUserSig } from '../../src/im/usersig';
+import { verifyUserSig } from '../../src/tencent/usersig';
 import { FakeIm, imError, OK_REPLY } from '../support/fake-im';
 import { SET_UNREAD, startTestGateway, TEST_SDKAPPID, TEST_SECRET_KEY, type TestGateway } from '../support/gateway';
 
@@ -50,7 +50,7 @@ describe('retries', () => {
     const response = await gateway.graphql(SET_UNREAD, bob);
     expect(response.body.errors).toBeUndefined();
     expect(fake.requests).toHaveLength(2);
-    expect(gateway.upstream.adminUserSig.signedCount).toBe(2);
+    expect(gateway.core.adminUserSig.signedCount).toBe(2);
     for (const request of fake.requests) {
       expect(() => verifyUserSig(request.query.usersig, { sdkAppId: TEST_SDKAPPID, secretKey: TEST_SECRET_KEY, identifier: 'administrator' })).not.toThrow();
     }

@@ -1,5 +1,5 @@
 import { deflateSync, inflateSync } from 'node:zlib';
-import { signUserSig, UserSigError, verifyUserSig } from '../../src/im/usersig';
+import { signUserSig, UserSigError, verifyUserSig } from '../../src/tencent/usersig';
 
 // The official signer (CommonJS, no types) is the oracle: our output must match it byte for byte.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ImCommand } from '../../src/im/client';
+import { ImCommand } from '../../src/tencent/commands';
 import { ImSimulator } from '../../src/simulator/simulator';
 import { runTs, type RunningProcess } from '../support/process';
 

@@ -1,5 +1,5 @@
-import { ImCommand } from '../../src/im/client';
-import { signUserSig } from '../../src/im/usersig';
+import { ImCommand } from '../../src/tencent/commands';
+import { signUserSig } from '../../src/tencent/usersig';
 import { FakeIm, OK_REPLY } from '../support/fake-im';
 import { postGraphQL, SET_UNREAD, TEST_SDKAPPID, TEST_SECRET_KEY } from '../support/gateway';
 import { runTs, waitForLog } from '../support/process';
@@ -14,7 +14,6 @@ async function startGatewayProcess(imUrl: string, env: Record<string, string>) {
     IM_SDKAPPID: String(TEST_SDKAPPID),
     IM_SECRET_KEY: TEST_SECRET_KEY,
     IM_API_BASE_URL: imUrl,
-    CHECK_GROUP_TYPE: 'false',
     LOG_LEVEL: 'info',
     ...env,
   });

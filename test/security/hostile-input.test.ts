@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { getIntrospectionQuery } from 'graphql';
-import { ImCommand } from '../../src/im/client';
+import { ImCommand } from '../../src/tencent/commands';
 import { FakeIm, OK_REPLY } from '../support/fake-im';
 import { gatewayOnFakeIm, SET_UNREAD, SET_UNREAD_BATCH, startTestGateway, type TestGateway } from '../support/gateway';
 

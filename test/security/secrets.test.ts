@@ -1,7 +1,7 @@
 import { FakeIm, imError, OK_REPLY } from '../support/fake-im';
 import { SET_UNREAD, SET_UNREAD_BATCH, startTestGateway, TEST_SECRET_KEY } from '../support/gateway';
 import { JWT_AUDIENCE, JWT_ISSUER, TestIdentityProvider } from '../support/jwks';
-import { signUserSig } from '../../src/im/usersig';
+import { signUserSig } from '../../src/tencent/usersig';
 
 describe('secrets', () => {
   it('never appear in the log or in any response, through successes and every kind of failure', async () => {
@@ -37,7 +37,7 @@ describe('secrets', () => {
     }
     const userSigs = [...new Set(fake.requests.map((request) => request.query.usersig))];
     expect(userSigs.length).toBeGreaterThanOrEqual(1);
-    expect(gateway.upstream.adminUserSig.signedCount).toBeGreaterThanOrEqual(2); // 70001 made it re-sign
+    expect(gateway.core.adminUserSig.signedCount).toBeGreaterThanOrEqual(2); // 70001 made it re-sign
     expect(gateway.logs.lines.length).toBeGreaterThan(5);
     const everything = [gateway.logs.text, ...bodies].join('\n');
     expect(everything).not.toContain(TEST_SECRET_KEY);

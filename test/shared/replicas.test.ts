@@ -1,5 +1,5 @@
-import { ImCommand } from '../../src/im/client';
-import { signUserSig } from '../../src/im/usersig';
+import { ImCommand } from '../../src/tencent/commands';
+import { signUserSig } from '../../src/tencent/usersig';
 import { maxInAnyWindow } from '../../bench/sliding-window';
 import { FakeIm, OK_REPLY } from '../support/fake-im';
 import { postGraphQL, SET_UNREAD, startTestGateway, TEST_SDKAPPID, TEST_SECRET_KEY } from '../support/gateway';
@@ -30,7 +30,6 @@ async function startReplicas(count: number, imUrl: string, redis: { url: string;
         IM_SHARED_STATE: 'redis',
         REDIS_URL: redis.url,
         REDIS_KEY_PREFIX: redis.keyPrefix,
-        CHECK_GROUP_TYPE: 'false',
         LOG_LEVEL: 'info',
       });
       const ready = await waitForLog(process, (line) => line.msg === 'gateway ready', 30_000);
@@ -169,6 +168,7 @@ describe('the group-type cache shared through Redis', () => {
       request.command === ImCommand.GET_GROUP_INFO
         ? { ...OK_REPLY, GroupInfo: (request.body.GroupIdList as string[]).map((GroupId) => ({ GroupId, ErrorCode: 0, Type: 'ChatRoom' })) }
         : OK_REPLY,
+      { groupTypes: 'scripted' },
     );
     const imUrl = await im.start();
     const env = { IM_SHARED_STATE: 'redis', REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.keyPrefix, CHECK_GROUP_TYPE: 'true' };

@@ -1,4 +1,4 @@
-import { signUserSig } from '../../src/im/usersig';
+import { signUserSig } from '../../src/tencent/usersig';
 import { ImSimulator } from '../../src/simulator/simulator';
 
 const SET = 'group_open_http_svc/set_unread_msg_num';

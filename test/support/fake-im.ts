@@ -22,15 +22,32 @@ export type FakeReply =
 export type FakeHandler = (request: ReceivedRequest, index: number) => FakeReply | Promise<FakeReply>;
 
 export const OK_REPLY = { ActionStatus: 'OK', ErrorInfo: '', ErrorCode: 0 };
+const GET_GROUP_INFO = 'group_open_http_svc/get_group_info';
 
-/** A scripted stand-in for Tencent: a real HTTP server on a free loopback port. */
+export interface FakeImOptions {
+  /**
+   * Default: the fake answers get_group_info itself, every group being `Public` unless listed here, so
+   * gateways run with their group-type check ON. `'scripted'` hands get_group_info to the handler instead.
+   */
+  groupTypes?: Record<string, string> | 'scripted';
+}
+
+/**
+ * A scripted stand-in for Tencent: a real HTTP server on a free loopback port. The handler answers the calls a
+ * test scripts; get_group_info is answered from the fake's group table (see {@link FakeImOptions}) and kept in
+ * `groupInfoRequests`, apart from `requests`, so a script's indexes count only the calls it answers.
+ */
 export class FakeIm {
   readonly requests: ReceivedRequest[] = [];
+  readonly groupInfoRequests: ReceivedRequest[] = [];
   private server?: Server;
   private readonly sockets = new Set<import('node:net').Socket>();
   handler: FakeHandler;
 
-  constructor(handler: FakeHandler = () => OK_REPLY) {
+  constructor(
+    handler: FakeHandler = () => OK_REPLY,
+    private readonly options: FakeImOptions = {},
+  ) {
     this.handler = handler;
   }
 
@@ -45,7 +62,7 @@ export class FakeIm {
   }
 
   requestsFor(command: string): ReceivedRequest[] {
-    return this.requests.filter((request) => request.command === command);
+    return [...this.requests, ...this.groupInfoRequests].filter((request) => request.command === command);
   }
 
   async close(): Promise<void> {
@@ -74,6 +91,14 @@ export class FakeIm {
       headers: request.headers,
       receivedAt: Date.now(),
     };
+    const groupTypes = this.options.groupTypes ?? {};
+    if (received.command === GET_GROUP_INFO && groupTypes !== 'scripted') {
+      this.groupInfoRequests.push(received);
+      const ids: unknown[] = Array.isArray(received.body?.GroupIdList) ? received.body.GroupIdList : [];
+      const GroupInfo = ids.map((GroupId) => ({ GroupId, ErrorCode: 0, ErrorInfo: '', Type: groupTypes[String(GroupId)] ?? 'Public' }));
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...OK_REPLY, GroupInfo }));
+      return;
+    }
     const index = this.requests.push(received) - 1;
     const reply = await this.handler(received, index);
     const delayMs = 'delayMs' in reply && typeof reply.delayMs === 'number' ? reply.delayMs : 0;

@@ -1,9 +1,9 @@
 import { Writable } from 'node:stream';
-import { loadConfig } from '../../src/config';
-import { signUserSig } from '../../src/im/usersig';
+import { loadConfig } from '../../src/config/config';
+import { signUserSig } from '../../src/tencent/usersig';
 import { FakeIm, OK_REPLY } from './fake-im';
-import { createLogger } from '../../src/logger';
-import { startGateway, type RunningGateway } from '../../src/server';
+import { createLogger } from '../../src/observability/logger';
+import { startGateway, type RunningGateway } from '../../src/app';
 
 export const TEST_SDKAPPID = 1400123456;
 export const TEST_SECRET_KEY = 'test-secret-key-0123456789abcdef0123456789abcdef';
@@ -37,9 +37,8 @@ export interface GraphQLResponse {
 /** Starts a real gateway on a free port. With `imBaseUrl` it talks to that fake IM; otherwise to its built-in simulator. */
 export async function startTestGateway(env: Record<string, string> = {}, imBaseUrl?: string): Promise<TestGateway> {
   const target = imBaseUrl === undefined ? {} : { IM_SDKAPPID: String(TEST_SDKAPPID), IM_SECRET_KEY: TEST_SECRET_KEY, IM_API_BASE_URL: imBaseUrl };
-  // Scripted fake IMs answer set calls only; tests of the group-type check turn it back on.
-  const fakeImDefaults = imBaseUrl === undefined ? {} : { CHECK_GROUP_TYPE: 'false' };
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', IM_TIMEOUT_MS: '1000', ...target, ...fakeImDefaults, ...env });
+  // The group-type check stays ON: FakeIm answers get_group_info (every group Public unless told otherwise).
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', IM_TIMEOUT_MS: '1000', ...target, ...env });
   const logs = new LogCapture();
   const gateway = await startGateway(config, createLogger({ level: 'debug', destination: logs }));
   const app = gateway.simulator ?? { sdkAppId: TEST_SDKAPPID, secretKey: TEST_SECRET_KEY };

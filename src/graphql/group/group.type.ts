@@ -1,25 +1,20 @@
 import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { GROUP_ROLES, GROUP_TYPES, type GroupRole as DomainGroupRole, type GroupType as DomainGroupType } from '../../domain/group';
 
-/** Group types, as IM's REST API names them. */
-export enum GroupType {
-  Private = 'Private',
-  Public = 'Public',
-  ChatRoom = 'ChatRoom',
-  AVChatRoom = 'AVChatRoom',
-  Community = 'Community',
+/** The domain's group types and roles (domain/group.ts) as GraphQL enums: each value is its own name. */
+function enumOf<T extends string>(values: readonly T[]): { [K in T]: K } {
+  return Object.fromEntries(values.map((value) => [value, value])) as { [K in T]: K };
 }
+
+export const GroupType = enumOf(GROUP_TYPES);
+export type GroupType = DomainGroupType;
 registerEnumType(GroupType, {
   name: 'GroupType',
   description: 'An IM group type. Private is the console\'s "Work" group, ChatRoom its "Meeting" group.',
 });
 
-/** A member's role, as IM's get_role_in_group answers it. */
-export enum GroupRole {
-  Owner = 'Owner',
-  Admin = 'Admin',
-  Member = 'Member',
-  NotMember = 'NotMember',
-}
+export const GroupRole = enumOf(GROUP_ROLES);
+export type GroupRole = DomainGroupRole;
 registerEnumType(GroupRole, { name: 'GroupRole', description: "An account's role in a group; NotMember when it is not in the group." });
 
 @Directive('@key(fields: "id")')

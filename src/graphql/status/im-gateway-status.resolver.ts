@@ -6,13 +6,13 @@ import { ImGatewayStatus } from './im-gateway-status.type';
 export class ImGatewayStatusResolver {
   @Query(() => ImGatewayStatus, { description: 'Which IM region and host this gateway uses, whether the built-in simulator is serving, and its limits.' })
   imGateway(@Ctx() context: GatewayContext): ImGatewayStatus {
-    const { config, upstream, simulator } = context;
+    const { config, core, simulator } = context;
     const target = config.im.target;
     return {
       region: target.kind === 'tencent' ? target.region : undefined,
-      host: new URL(upstream.endpoint.baseUrl).host,
+      host: new URL(core.endpoint.baseUrl).host,
       simulator,
-      sdkAppId: String(upstream.endpoint.sdkAppId),
+      sdkAppId: String(core.endpoint.sdkAppId),
       rateLimitPerSecond: config.im.rateLimitPerSecond,
       coalesceWindowMs: config.im.coalesceWindowMs,
       maxBatchSize: config.im.maxBatchSize,

@@ -1,19 +1,12 @@
-import { GraphQLError } from 'graphql';
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
-import { authorizeMemberAccess } from '../../auth/authorize';
-import type { UnreadCountOutcome } from '../../im/coalescer';
-import { GatewayErrorCode } from '../../im/error-codes';
-import type { GroupMember } from '../group/group.type';
+import { badUserInput, INTERNAL_ERROR } from '../../errors';
 import type { GatewayContext } from '../context';
-import { INTERNAL_ERROR, toClientError } from '../errors';
-import { assertValidInput } from '../validation';
+import { toClientError } from '../errors';
+import type { GroupMember } from '../group/group.type';
 import { SetGroupMemberUnreadCountInput } from './unread-count.input';
-import {
-  SetGroupMemberUnreadCountPayload,
-  SetGroupMemberUnreadCountResult,
-  SetGroupMemberUnreadCountsPayload,
-} from './unread-count.type';
+import { SetGroupMemberUnreadCountPayload, SetGroupMemberUnreadCountResult, SetGroupMemberUnreadCountsPayload } from './unread-count.type';
 
+/** Thin: each update goes through the write use case (writes/set-unread-count.ts). */
 @Resolver()
 export class UnreadCountResolver {
   @Mutation(() => SetGroupMemberUnreadCountPayload, {
@@ -25,7 +18,7 @@ export class UnreadCountResolver {
     input: SetGroupMemberUnreadCountInput,
     @Ctx() context: GatewayContext,
   ): Promise<SetGroupMemberUnreadCountPayload> {
-    const outcome = await acceptUpdate(input, 'input', context);
+    const outcome = await write(input, 'input', context);
     return { groupId: input.groupId, memberAccount: input.memberAccount, ...outcome, member: memberOf(input) };
   }
 
@@ -41,15 +34,11 @@ export class UnreadCountResolver {
     @Ctx() context: GatewayContext,
   ): Promise<SetGroupMemberUnreadCountsPayload> {
     const { maxBatchSize } = context.config.im;
-    if (inputs.length > maxBatchSize) {
-      throw new GraphQLError(`inputs: at most ${maxBatchSize} items per batch, got ${inputs.length}`, {
-        extensions: { code: GatewayErrorCode.BAD_USER_INPUT, field: 'inputs', retryable: false },
-      });
-    }
+    if (inputs.length > maxBatchSize) throw badUserInput('inputs', `at most ${maxBatchSize} items per batch, got ${inputs.length}`);
     const results = await Promise.all(
       inputs.map(async (input, index): Promise<SetGroupMemberUnreadCountResult> => {
         try {
-          const outcome = await acceptUpdate(input, `inputs[${index}]`, context);
+          const outcome = await write(input, `inputs[${index}]`, context);
           return { ...memberOf(input), unreadCount: outcome.unreadCount, ok: true, error: null, member: memberOf(input) };
         } catch (thrown) {
           const error = toClientError(thrown);
@@ -62,18 +51,9 @@ export class UnreadCountResolver {
   }
 }
 
-/**
- * One update's way in, the same for single and batch: valid input → the caller → the group's type
- * (no silent no-ops) → the caller's right over this member → the coalescer. Any refusal costs no set call.
- */
-async function acceptUpdate(input: SetGroupMemberUnreadCountInput, field: string, context: GatewayContext): Promise<UnreadCountOutcome> {
-  assertValidInput(input, field);
+async function write(input: SetGroupMemberUnreadCountInput, path: string, context: GatewayContext) {
   const caller = await context.authenticate();
-  await context.upstream.checkGroupType(input.groupId);
-  const { adminAccounts, allowSelfUpdate } = context.config.auth;
-  const policy = { adminAccounts, allowSelf: allowSelfUpdate, action: 'set the unread count of' };
-  await authorizeMemberAccess(caller, input, policy, (member) => context.loaders.role.load(member));
-  return context.upstream.setUnreadCount(input);
+  return context.core.setUnreadCount.run(input, path, { caller, roleOf: (member) => context.roles.load(member) });
 }
 
 function memberOf(input: SetGroupMemberUnreadCountInput): GroupMember {

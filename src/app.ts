@@ -1,0 +1,125 @@
+import type { Logger } from 'pino';
+import { createAuthenticator } from './auth/authenticator';
+import type { Caller } from './auth/caller';
+import type { Config } from './config/config';
+import { GatewayCore, type ImEndpoint } from './core';
+import type { UnreadCountUpdate } from './domain/member';
+import { createApolloServer } from './graphql/apollo-server';
+import type { GatewayContext } from './graphql/context';
+import { createRoleLoader } from './groups/role-loader';
+import { drain } from './http/drain';
+import { graphqlHandler } from './http/graphql-handler';
+import { GatewayHttpServer, GRAPHQL_PATH } from './http/server';
+import { GatewayMetrics } from './observability/metrics';
+import { ImSimulator } from './simulator/simulator';
+
+export { GRAPHQL_PATH, HEALTH_PATH, METRICS_PATH, READY_PATH } from './http/server';
+
+/** How long start-up waits for Redis before serving (not ready) anyway. */
+const REDIS_STARTUP_WAIT_MS = 3000;
+
+export interface RunningGateway {
+  /** e.g. `http://127.0.0.1:4000` */
+  url: string;
+  core: GatewayCore;
+  /** The in-process simulator, when no Tencent credentials are configured. */
+  simulator?: ImSimulator;
+  metrics: GatewayMetrics;
+  /**
+   * Drains: /readyz turns false, new requests are refused (503 SHUTTING_DOWN), every accepted update is
+   * sent and answered, then everything closes. Bounded by SHUTDOWN_TIMEOUT_MS; resolves to the updates
+   * still unanswered at the deadline (each also logged), normally none.
+   */
+  stop(): Promise<UnreadCountUpdate[]>;
+}
+
+/**
+ * The composition root: the IM endpoint (Tencent or the built-in simulator), the core (write use case,
+ * coalescer, outbound pipeline), authentication, Apollo Server and the HTTP server, and the shutdown drain.
+ */
+export async function startGateway(config: Config, logger: Logger): Promise<RunningGateway> {
+  const { endpoint, simulator } = await imEndpoint(config, logger);
+  const metrics = new GatewayMetrics();
+  const hooks = metrics.coreHooks();
+  const core = new GatewayCore(endpoint, config.im, config.auth, logger, {
+    ...hooks,
+    onRetry: (attempt, error) => {
+      hooks.onRetry(attempt, error);
+      logger.warn({ attempt, code: error.code, imErrorCode: error.imErrorCode, imErrorInfo: error.imErrorInfo }, 'retrying IM call');
+    },
+  });
+  if (!(await core.whenReady(REDIS_STARTUP_WAIT_MS))) {
+    logger.error('Redis is not reachable yet: starting NOT READY; updates fail as IM_UNAVAILABLE until it is');
+  }
+  metrics.observeQueues(
+    () => core.limiterQueueLength,
+    () => core.coalescer.pendingUpdates,
+  );
+
+  // Callers' UserSigs are checked against the app the gateway calls IM for (the simulator's, on the simulator).
+  const authenticate = createAuthenticator(config.auth, endpoint, config.im.adminIdentifier);
+  if (config.auth.mode === 'none' && simulator === undefined) {
+    logger.warn('AUTH_MODE=none in front of Tencent Cloud IM: EVERY CALLER ACTS AS THE APP ADMIN. Use it for local development only.');
+  }
+  const apollo = await createApolloServer(config, metrics, logger);
+  const contextFor = (requestId: string, authorization: string | undefined): GatewayContext => {
+    let requestLogger: Logger | undefined;
+    let roles: GatewayContext['roles'] | undefined;
+    let caller: Promise<Caller> | undefined;
+    return {
+      requestId,
+      authenticate: () => (caller ??= authenticate(authorization)),
+      // Made on first use: most requests log nothing, and a pino child per request is measurable.
+      get logger() {
+        return (requestLogger ??= logger.child({ requestId }));
+      },
+      get roles() {
+        return (roles ??= createRoleLoader(core.api));
+      },
+      core,
+      config,
+      simulator: simulator !== undefined,
+    };
+  };
+
+  const http = new GatewayHttpServer({
+    graphql: graphqlHandler(apollo, config.maxRequestBodyBytes, contextFor),
+    notReadyReason: () => core.notReadyReason(),
+    metrics: async () => ({ contentType: metrics.registry.contentType, text: await metrics.registry.metrics() }),
+    corsOrigins: config.corsOrigins,
+    logger,
+  });
+  const port = await http.listen(config.port, config.host);
+  const url = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`;
+  logger.info({ url: `${url}${GRAPHQL_PATH}`, imHost: new URL(endpoint.baseUrl).host, simulator: simulator !== undefined }, 'gateway ready');
+
+  let stopping: Promise<UnreadCountUpdate[]> | undefined;
+  const stop = (): Promise<UnreadCountUpdate[]> =>
+    (stopping ??= (async () => {
+      const unanswered = await drain(http, core.coalescer, Date.now() + config.shutdownTimeoutMs);
+      for (const { groupId, memberAccount, unreadCount } of unanswered) {
+        logger.error({ groupId, memberAccount, unreadCount }, 'UNSENT at the shutdown deadline (SHUTDOWN_TIMEOUT_MS): replay this update');
+      }
+      await http.close();
+      await apollo.stop();
+      await core.close({ abandon: unanswered.length > 0 });
+      await simulator?.close();
+      return unanswered;
+    })());
+  return { url, core, simulator, metrics, stop };
+}
+
+/** Tencent as configured, or the built-in simulator (started here, loudly) when no credentials are set. */
+async function imEndpoint(config: Config, logger: Logger): Promise<{ endpoint: ImEndpoint; simulator?: ImSimulator }> {
+  if (config.im.target.kind === 'tencent') {
+    const { baseUrl, sdkAppId, secretKey } = config.im.target;
+    return { endpoint: { baseUrl, sdkAppId, secretKey } };
+  }
+  const simulator = new ImSimulator({ adminAccounts: [config.im.adminIdentifier] });
+  const endpoint = { baseUrl: await simulator.start(), sdkAppId: simulator.sdkAppId, secretKey: simulator.secretKey };
+  logger.warn(
+    { simulatorUrl: endpoint.baseUrl },
+    'NO TENCENT CREDENTIALS (IM_SECRET_KEY unset): serving the BUILT-IN IM SIMULATOR. Nothing reaches Tencent Cloud IM.',
+  );
+  return { endpoint, simulator };
+}

@@ -1,0 +1,34 @@
+import { GROUP_MANAGER_ROLES, type GroupRole } from '../domain/group';
+import type { GroupMemberRef } from '../domain/member';
+import { forbidden } from '../errors';
+import type { Caller } from './caller';
+
+export interface MemberAccessPolicy {
+  /** App admin accounts (IM_ADMIN_IDENTIFIER plus ADMIN_ACCOUNTS). */
+  adminAccounts: ReadonlySet<string>;
+  /** Whether the member themself passes (ALLOW_SELF_UPDATE for writes; always for reading one's own role). */
+  allowSelf: boolean;
+  /** For the refusal's message, e.g. "set the unread count of". */
+  action: string;
+}
+
+/**
+ * Who may act on a group member — set their unread count (checked before the update joins the coalescer)
+ * or read their role: app admins anyone; the group's Owner or Admin any member; a member themself when the
+ * policy allows. The caller's own role is asked of IM only when neither of the first two answers it.
+ */
+export async function authorizeMemberAccess(
+  caller: Caller,
+  target: GroupMemberRef,
+  policy: MemberAccessPolicy,
+  roleOf: (member: GroupMemberRef) => Promise<GroupRole>,
+): Promise<void> {
+  if (policy.adminAccounts.has(caller.account)) return;
+  if (policy.allowSelf && caller.account === target.memberAccount) return;
+  const role = await roleOf({ groupId: target.groupId, memberAccount: caller.account });
+  if (GROUP_MANAGER_ROLES.has(role)) return;
+  throw forbidden(
+    `${JSON.stringify(caller.account)} may not ${policy.action} ${JSON.stringify(target.memberAccount)} in this group: ` +
+      `only app admins, the group's Owner and Admins${policy.allowSelf ? ', and the member themself' : ''} may`,
+  );
+}

@@ -1,0 +1,136 @@
+import type { Logger } from 'pino';
+import type { ImSettings } from './config/config';
+import type { GatewayError } from './errors';
+import { GroupTypeCache } from './groups/group-type-cache';
+import { redisGroupTypes } from './groups/shared-group-types';
+import { compose } from './outbound/interceptor';
+import type { RateLimiter } from './outbound/limiter/limiter';
+import { PacingRateLimiter } from './outbound/limiter/memory';
+import { RedisRateLimiter } from './outbound/limiter/redis';
+import { observe, type ImCallResult } from './outbound/observe';
+import { rateLimit } from './outbound/rate-limit';
+import { retry } from './outbound/retry';
+import { signatureLockout } from './outbound/signature-lockout';
+import { ReplicaConnection } from './replicas/redis-connection';
+import { AdminUserSig } from './tencent/admin-usersig';
+import { ImHttpClient } from './tencent/client';
+import { ImApi, type ImCommand } from './tencent/commands';
+import { UnreadCountCoalescer } from './writes/coalescer';
+import { IN_PROCESS_ORDERING, type MemberOrdering } from './writes/member-order';
+import { RedisMemberOrdering } from './writes/member-order-redis';
+import { SetUnreadCount } from './writes/set-unread-count';
+
+/** Where the calls go and with which credentials. */
+export interface ImEndpoint {
+  baseUrl: string;
+  sdkAppId: number;
+  secretKey: string;
+}
+
+/** Hooks for logs and metrics; each is optional. */
+export interface CoreHooks {
+  /** Every attempt that reached the wire (retries included), after it ended. */
+  onCall?: (result: ImCallResult) => void;
+  onRetry?: (attempt: number, error: GatewayError) => void;
+  onMerged?: (extraUpdates: number) => void;
+  onLimiterWait?: (waitMs: number) => void;
+}
+
+/** What the core needs beyond IM's settings: who may write (the import runs as the app admin). */
+export interface CorePolicy {
+  adminAccounts: ReadonlySet<string>;
+  allowSelfUpdate: boolean;
+}
+
+/**
+ * The IM side of the gateway, without HTTP or GraphQL, built once per process and shared by the server
+ * (app.ts) and the import command: the write use case, the coalescer, group types, typed commands, and the
+ * outbound pipeline — whose layers are the list in the constructor, from the caller down to the wire.
+ */
+export class GatewayCore {
+  readonly adminUserSig: AdminUserSig;
+  readonly api: ImApi;
+  readonly groupTypes: GroupTypeCache;
+  readonly coalescer: UnreadCountCoalescer;
+  readonly setUnreadCount: SetUnreadCount;
+  private readonly client: ImHttpClient;
+  private readonly limiters = new Map<ImCommand, RateLimiter>();
+  private readonly replicas?: ReplicaConnection;
+
+  constructor(
+    readonly endpoint: ImEndpoint,
+    readonly settings: ImSettings,
+    policy: CorePolicy,
+    logger: Logger,
+    hooks: CoreHooks = {},
+  ) {
+    this.adminUserSig = new AdminUserSig({ sdkAppId: endpoint.sdkAppId, secretKey: endpoint.secretKey, identifier: settings.adminIdentifier });
+    this.client = new ImHttpClient({ baseUrl: endpoint.baseUrl, sdkAppId: endpoint.sdkAppId, adminUserSig: this.adminUserSig, timeoutMs: settings.timeoutMs });
+    const { sharedState } = settings;
+    if (sharedState.kind === 'redis') {
+      this.replicas = new ReplicaConnection({ url: sharedState.url, keyPrefix: sharedState.keyPrefix, logger });
+    }
+
+    const lockout = signatureLockout();
+    const call = compose(
+      [
+        lockout, // fail fast while IM's 70050 pause lasts
+        retry({ maxRetries: settings.maxRetries, deadlineMs: settings.retryDeadlineMs, resign: () => this.adminUserSig.invalidate(), onRetry: hooks.onRetry }),
+        rateLimit((command) => this.limiterFor(command, hooks.onLimiterWait)), // every attempt takes a slot of its command's budget
+        lockout, // checked again right before the wire: calls already granted a slot stop too
+        observe(hooks.onCall), // every attempt that reached the wire, for metrics
+      ],
+      this.client.call,
+    );
+    this.api = new ImApi(call);
+
+    const ordering: MemberOrdering =
+      this.replicas === undefined
+        ? IN_PROCESS_ORDERING
+        : new RedisMemberOrdering(this.replicas, { leaseMs: settings.timeoutMs + 2000, maxLeaseWaitMs: settings.retryDeadlineMs + settings.timeoutMs });
+    this.coalescer = new UnreadCountCoalescer((update) => ordering.send(update, (value) => this.api.setUnreadMsgNum(value)), {
+      windowMs: settings.coalesceWindowMs,
+      onMerged: hooks.onMerged,
+      stamp: ordering.stamp,
+    });
+    this.groupTypes = new GroupTypeCache(this.api, settings.groupTypeCacheSize, this.replicas && redisGroupTypes(this.replicas));
+    this.setUnreadCount = new SetUnreadCount({ checkGroupType: settings.checkGroupType, ...policy }, this.groupTypes, this.coalescer);
+  }
+
+  /** Resolves once the shared state is reachable (true), or after `timeoutMs` (false); at once without replicas. */
+  async whenReady(timeoutMs: number): Promise<boolean> {
+    return this.replicas === undefined ? true : this.replicas.whenReady(timeoutMs);
+  }
+
+  /** Undefined when ready to take traffic; otherwise why not (shared state unreachable). */
+  notReadyReason(): string | undefined {
+    return this.replicas?.notReadyReason();
+  }
+
+  /** Callers waiting for a limiter slot, over all commands. */
+  get limiterQueueLength(): number {
+    let total = 0;
+    for (const limiter of this.limiters.values()) total += limiter.queueLength;
+    return total;
+  }
+
+  /**
+   * Closes the connection pool once its requests end; callers drain first (until `coalescer.pendingUpdates` is 0).
+   * `abandon` aborts calls still in progress instead (a shutdown past its deadline).
+   */
+  async close(options: { abandon?: boolean } = {}): Promise<void> {
+    await (options.abandon === true ? this.client.destroy() : this.client.close());
+    this.replicas?.close();
+  }
+
+  /** Tencent counts each REST API's frequency separately, so each command gets its own limiter. */
+  private limiterFor(command: ImCommand, onWait: CoreHooks['onLimiterWait']): RateLimiter {
+    let limiter = this.limiters.get(command);
+    if (limiter === undefined) {
+      const options = { callsPerSecond: this.settings.rateLimitPerSecond, maxQueueWaitMs: this.settings.maxQueueWaitMs, onWait };
+      limiter = this.replicas === undefined ? new PacingRateLimiter(options) : new RedisRateLimiter(this.replicas, command, options);
+      this.limiters.set(command, limiter);
+    }
+    return limiter;
+  }
+}

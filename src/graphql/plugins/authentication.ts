@@ -1,0 +1,34 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { OperationDefinitionNode } from 'graphql';
+import type { GatewayContext } from '../context';
+import { asGraphQLError } from '../errors';
+import { isIntrospectionField, rootResponseKeys, fragmentsOf } from '../selections';
+
+/** Root fields anyone may ask for: the gateway's status, and the SDL a router composes from. */
+export const PUBLIC_ROOT_FIELDS: ReadonlySet<string> = new Set(['imGateway', '_service']);
+
+/**
+ * Authenticates once per operation, before any resolver runs, when the operation selects anything but
+ * public root fields or introspection: missing or bad credentials refuse it whole with 401 and no IM call.
+ */
+export function authenticationPlugin(): ApolloServerPlugin<GatewayContext> {
+  // Per parsed operation (Apollo reuses documents): whether it selects anything but public fields.
+  const needsCaller = new WeakMap<OperationDefinitionNode, boolean>();
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, document, contextValue }) {
+          if (operation === undefined) return; // Apollo itself refuses a request without an operation
+          let needed = needsCaller.get(operation);
+          if (needed === undefined) {
+            needed = [...rootResponseKeys(operation, fragmentsOf(document)).values()].some(
+              (name) => !PUBLIC_ROOT_FIELDS.has(name) && !isIntrospectionField(name),
+            );
+            needsCaller.set(operation, needed);
+          }
+          if (needed) await contextValue.authenticate().catch((error: unknown) => Promise.reject(asGraphQLError(error)));
+        },
+      };
+    },
+  };
+}

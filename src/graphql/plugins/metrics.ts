@@ -1,0 +1,18 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { GatewayMetrics } from '../../observability/metrics';
+import { toClientError } from '../errors';
+
+/** Counts each GraphQL operation by name and outcome: "ok", or the first error's code as clients see it. */
+export function metricsPlugin(metrics: GatewayMetrics): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ operationName, errors }) {
+          const first = errors?.[0];
+          const outcome = first === undefined ? 'ok' : (toClientError(first)?.code ?? String(first.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+          metrics.countOperation(operationName, outcome);
+        },
+      };
+    },
+  };
+}

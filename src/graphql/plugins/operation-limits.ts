@@ -1,0 +1,88 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { visit, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import { getComplexity, simpleEstimator } from 'graphql-query-complexity';
+import type { Config } from '../../config/config';
+import { operationLimitExceeded } from '../../errors';
+import { asGraphQLError } from '../errors';
+import { fieldsOf, fragmentsOf, isIntrospectionField, rootResponseKeys, type Fragments } from '../selections';
+
+export type OperationLimit = 'depth' | 'complexity' | 'rootMutationFields';
+
+/** `OPERATION_LIMIT_EXCEEDED` (HTTP 400) naming the limit, its maximum and what the operation asked for. */
+function limitExceeded(limit: OperationLimit, max: number, actual: number, setting: string): unknown {
+  return asGraphQLError(operationLimitExceeded(limit, max, actual, setting));
+}
+
+/**
+ * Refuses an operation whole, before any resolver runs (so before any IM call), when it is too deep, too
+ * complex, or holds too many root mutation fields (aliases included). Introspection fields are not counted:
+ * the standard introspection query alone is deeper than any real operation of this schema.
+ */
+export function checkOperationLimits(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  fragments: Fragments,
+  variables: Record<string, unknown>,
+  limits: Config['limits'],
+): void {
+  if (operation.operation === 'mutation') {
+    const rootFields = rootResponseKeys(operation, fragments).size;
+    if (rootFields > limits.maxRootMutationFields) {
+      throw limitExceeded('rootMutationFields', limits.maxRootMutationFields, rootFields, 'MAX_ROOT_MUTATION_FIELDS');
+    }
+  }
+  const depth = depthOf(operation.selectionSet, fragments);
+  if (depth > limits.maxQueryDepth) throw limitExceeded('depth', limits.maxQueryDepth, depth, 'MAX_QUERY_DEPTH');
+  let complexity: number;
+  try {
+    complexity = getComplexity({
+      schema,
+      query: { kind: 'Document', definitions: [operation, ...Object.values(fragments)] } as never,
+      variables,
+      estimators: [simpleEstimator({ defaultComplexity: 1 })],
+    });
+  } catch {
+    return; // variables that do not coerce: execution refuses them next, with BAD_USER_INPUT naming the field
+  }
+  if (complexity > limits.maxQueryComplexity) {
+    throw limitExceeded('complexity', limits.maxQueryComplexity, complexity, 'MAX_QUERY_COMPLEXITY');
+  }
+}
+
+function depthOf(selectionSet: SelectionSetNode, fragments: Fragments): number {
+  let deepest = 0;
+  for (const field of fieldsOf(selectionSet, fragments)) {
+    if (isIntrospectionField(field.name.value)) continue;
+    const below = field.selectionSet === undefined ? 0 : depthOf(field.selectionSet, fragments);
+    deepest = Math.max(deepest, 1 + below);
+  }
+  return deepest;
+}
+
+export function operationLimitsPlugin(limits: Config['limits']): ApolloServerPlugin {
+  // Apollo hands the same parsed document to every request with the same query, so an operation that passed
+  // once passes again — unless @skip/@include let variables change what it selects.
+  const passed = new WeakSet<OperationDefinitionNode>();
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ schema, operation, document, request }) {
+          if (operation === undefined) return; // Apollo itself refuses a request without an operation
+          if (passed.has(operation)) return;
+          checkOperationLimits(schema, operation, fragmentsOf(document), request.variables ?? {}, limits);
+          if (!hasConditionalDirectives(document)) passed.add(operation);
+        },
+      };
+    },
+  };
+}
+
+function hasConditionalDirectives(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    Directive(node) {
+      if (node.name.value === 'skip' || node.name.value === 'include') found = true;
+    },
+  });
+  return found;
+}

@@ -1,0 +1,24 @@
+import type { UnreadCountUpdate } from '../domain/member';
+import type { GatewayHttpServer } from './server';
+
+/** While draining, idle keep-alive connections are closed this often, so clients reconnect elsewhere. */
+const DRAIN_POLL_MS = 100;
+
+/** What a drain waits for: the coalescer's accepted updates. */
+export interface Drainable {
+  readonly pendingUpdates: number;
+  unansweredUpdates(): UnreadCountUpdate[];
+}
+
+/**
+ * The shutdown drain: still listening (new requests get 503), requests in progress finish and with them
+ * every accepted update, until `deadline`. Resolves to the updates still unanswered then (normally none).
+ */
+export async function drain(http: GatewayHttpServer, writes: Drainable, deadline: number): Promise<UnreadCountUpdate[]> {
+  http.startDraining();
+  while ((http.activeRequests > 0 || writes.pendingUpdates > 0) && Date.now() < deadline) {
+    http.server.closeIdleConnections();
+    await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+  }
+  return writes.unansweredUpdates();
+}

@@ -1,0 +1,49 @@
+import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from '@apollo/server';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { badRequest } from '../errors';
+import type { GatewayContext } from '../graphql/context';
+import { readBody } from './read-body';
+import { sendError } from './respond';
+
+/** Builds a request's GraphQL context from its id and `Authorization` header. */
+export type ContextFor = (requestId: string, authorization: string | undefined) => GatewayContext;
+
+/**
+ * The Node ↔ Apollo adapter (like graphql-http's `use/http`): a Node request becomes Apollo's plain
+ * HTTPGraphQLRequest, and Apollo's answer is written back. Bodies are read up to `maxBodyBytes`.
+ */
+export function graphqlHandler(apollo: ApolloServer<GatewayContext>, maxBodyBytes: number, contextFor: ContextFor) {
+  return async (request: IncomingMessage, response: ServerResponse, requestId: string): Promise<void> => {
+    const url = new URL(request.url ?? '/', 'http://gateway');
+    const headers = new HeaderMap();
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    }
+    let body: unknown;
+    if (request.method === 'POST') {
+      const text = await readBody(request, maxBodyBytes);
+      body = text;
+      if ((headers.get('content-type') ?? '').includes('json') && text !== '') {
+        try {
+          body = JSON.parse(text);
+        } catch {
+          sendError(response, badRequest('The request body is not valid JSON'));
+          return;
+        }
+      }
+    }
+    const httpGraphQLRequest: HTTPGraphQLRequest = { method: request.method ?? 'GET', headers, search: url.search, body };
+    const result = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest,
+      context: async () => contextFor(requestId, headers.get('authorization')),
+    });
+    response.statusCode = result.status ?? 200;
+    for (const [name, value] of result.headers) response.setHeader(name, value);
+    if (result.body.kind === 'complete') {
+      response.end(result.body.string);
+    } else {
+      for await (const chunk of result.body.asyncIterator) response.write(chunk);
+      response.end();
+    }
+  };
+}

@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import Redis from 'ioredis';
+import type { Logger } from 'pino';
+import { GatewayError, sharedStateUnavailable } from '../errors';
+import { CLAIM_MEMBER, RECORD_SEND, RELEASE_MEMBER, RENEW_LEASE, RESERVE_SLOT, SUBMIT_UPDATE } from './scripts';
+
+/** A Redis command that takes longer than this fails (the update then fails as retryable). */
+const REDIS_COMMAND_TIMEOUT_MS = 1000;
+
+/** The Lua scripts as commands (scripts.ts says what each does). */
+export interface ReplicaScripts {
+  reserveSlot(tat: string, intervalMs: number, maxWaitMs: number): Promise<[number, string]>;
+  recordSend(sends: string, limit: number, windowMs: number, id: string): Promise<string>;
+  submitUpdate(member: string, value: number, ttlMs: number): Promise<number>;
+  claimMember(member: string, lease: string, seq: number, token: string, leaseMs: number): Promise<[number, number | string | null, string | null]>;
+  releaseMember(member: string, lease: string, token: string, appliedSeq: number | '', appliedValue: number | ''): Promise<number>;
+  renewLease(lease: string, token: string, leaseMs: number): Promise<number>;
+}
+
+export interface ReplicaConnectionOptions {
+  url: string;
+  /** Keys start with this; one Redis can serve several apps. */
+  keyPrefix: string;
+  logger: Logger;
+}
+
+/**
+ * The one Redis connection replicas share their state through (ioredis), with the Lua scripts loaded. Its
+ * users — the shared rate limiter, member ordering and group types — live with what they coordinate. When
+ * Redis is unreachable every command fails as retryable IM_UNAVAILABLE — never a silent fallback to private
+ * limits — and the connection comes back by itself.
+ */
+export class ReplicaConnection {
+  readonly redis: Redis & ReplicaScripts;
+  /** Unique per process, for send records and leases. */
+  readonly instance = randomUUID();
+  private down = false;
+
+  constructor(private readonly options: ReplicaConnectionOptions) {
+    const redis = new Redis(options.url, {
+      // Fail at once while disconnected instead of queueing: an update must not hang on a dead Redis.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+      retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+      connectionName: 'im-graphql-gateway',
+    });
+    const scripts: Array<[keyof ReplicaScripts, number, string]> = [
+      ['reserveSlot', 1, RESERVE_SLOT],
+      ['recordSend', 1, RECORD_SEND],
+      ['submitUpdate', 1, SUBMIT_UPDATE],
+      ['claimMember', 2, CLAIM_MEMBER],
+      ['releaseMember', 2, RELEASE_MEMBER],
+      ['renewLease', 1, RENEW_LEASE],
+    ];
+    for (const [name, numberOfKeys, lua] of scripts) redis.defineCommand(name, { numberOfKeys, lua });
+    redis.on('error', (error: Error) => {
+      if (this.down) return; // once per outage; reconnects are retried quietly
+      this.down = true;
+      options.logger.error({ err: error, redis: redactedUrl(options.url) }, 'REDIS UNREACHABLE: updates fail as IM_UNAVAILABLE (retryable) and /readyz reports not ready until it returns');
+    });
+    redis.on('ready', () => {
+      if (this.down) options.logger.warn({ redis: redactedUrl(options.url) }, 'Redis connection restored: shared limits and member ordering are back');
+      this.down = false;
+    });
+    this.redis = redis as Redis & ReplicaScripts;
+  }
+
+  /** Undefined when ready; otherwise why not (for /readyz). */
+  notReadyReason(): string | undefined {
+    return this.redis.status === 'ready' ? undefined : `shared state (Redis) is ${this.redis.status}`;
+  }
+
+  /** Resolves once connected, or after `timeoutMs` (the gateway starts anyway and reports not ready). */
+  async whenReady(timeoutMs: number): Promise<boolean> {
+    if (this.redis.status === 'ready') return true;
+    return Promise.race([new Promise<boolean>((resolve) => this.redis.once('ready', () => resolve(true))), sleep(timeoutMs).then(() => false)]);
+  }
+
+  /** Any Redis failure becomes the one retryable error; the gateway never falls back to private limits. */
+  async run<T>(command: () => Promise<T>): Promise<T> {
+    try {
+      return await command();
+    } catch (error) {
+      if (error instanceof GatewayError) throw error;
+      throw sharedStateUnavailable(error);
+    }
+  }
+
+  /** A key under the prefix; the hash tag keeps each script's keys in one slot on Redis Cluster. */
+  key(tag: string, suffix: string): string {
+    return `${this.options.keyPrefix}{${tag}}:${suffix}`;
+  }
+
+  close(): void {
+    this.redis.disconnect();
+  }
+}
+
+function redactedUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password !== '') parsed.password = '***';
+  return parsed.toString();
+}

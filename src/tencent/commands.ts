@@ -1,0 +1,77 @@
+import { isGroupRole, isGroupType, type GroupRole, type GroupType } from '../domain/group';
+import type { UnreadCountUpdate } from '../domain/member';
+import { imUnavailable, type GatewayError } from '../errors';
+import { fromImReply } from './error-table';
+
+/** The IM commands this gateway calls: `{service}/{command}` as in the REST URL. */
+export const ImCommand = {
+  SET_UNREAD_MSG_NUM: 'group_open_http_svc/set_unread_msg_num',
+  GET_GROUP_INFO: 'group_open_http_svc/get_group_info',
+  GET_ROLE_IN_GROUP: 'group_open_http_svc/get_role_in_group',
+} as const;
+export type ImCommand = (typeof ImCommand)[keyof typeof ImCommand];
+
+/** A successful IM reply (`ErrorCode` 0). Unknown fields are kept and ignored. */
+export interface ImReply {
+  ErrorCode: number;
+  ErrorInfo?: string;
+  [field: string]: unknown;
+}
+
+/** One IM REST call. Every outbound layer (client, limiter, retries) has this shape, so they compose. */
+export type ImCall = (command: ImCommand, body: Record<string, unknown>) => Promise<ImReply>;
+
+/** IM answers at most this many groups per get_group_info call. */
+export const MAX_GROUPS_PER_INFO_CALL = 50;
+/** IM answers at most this many accounts per get_role_in_group call. */
+export const MAX_ACCOUNTS_PER_ROLE_CALL = 500;
+
+/**
+ * Typed IM commands over any {@link ImCall} stack: it builds the exact bodies IM documents and reads
+ * only the reply fields it needs, so fields Tencent adds later change nothing.
+ */
+export class ImApi {
+  constructor(private readonly call: ImCall) {}
+
+  async setUnreadMsgNum(update: UnreadCountUpdate): Promise<void> {
+    await this.call(ImCommand.SET_UNREAD_MSG_NUM, {
+      GroupId: update.groupId,
+      Member_Account: update.memberAccount,
+      UnreadMsgNum: update.unreadCount,
+    });
+  }
+
+  /**
+   * Types of up to {@link MAX_GROUPS_PER_INFO_CALL} groups. The reply's top-level ErrorCode says nothing
+   * about the groups, so each group gets its own type or its own error (10010 for a missing one).
+   */
+  async getGroupTypes(groupIds: readonly string[]): Promise<Map<string, GroupType | GatewayError>> {
+    const reply = await this.call(ImCommand.GET_GROUP_INFO, {
+      GroupIdList: groupIds,
+      ResponseFilter: { GroupBaseInfoFilter: ['Type'] },
+    });
+    const items = Array.isArray(reply.GroupInfo) ? (reply.GroupInfo as Array<Record<string, unknown>>) : [];
+    const byId = new Map<string, GroupType | GatewayError>();
+    for (const item of items) {
+      if (typeof item?.GroupId !== 'string') continue;
+      const errorCode = typeof item.ErrorCode === 'number' ? item.ErrorCode : 0;
+      if (errorCode !== 0) byId.set(item.GroupId, fromImReply(errorCode, typeof item.ErrorInfo === 'string' ? item.ErrorInfo : undefined));
+      else if (isGroupType(item.Type)) byId.set(item.GroupId, item.Type);
+    }
+    for (const groupId of groupIds) {
+      if (!byId.has(groupId)) byId.set(groupId, imUnavailable('get_group_info reply left a group out'));
+    }
+    return byId;
+  }
+
+  /** Roles of up to {@link MAX_ACCOUNTS_PER_ROLE_CALL} accounts in one group; absent accounts are `NotMember`. */
+  async getRolesInGroup(groupId: string, accounts: readonly string[]): Promise<Map<string, GroupRole>> {
+    const reply = await this.call(ImCommand.GET_ROLE_IN_GROUP, { GroupId: groupId, User_Account: accounts });
+    const items = Array.isArray(reply.UserIdList) ? (reply.UserIdList as Array<Record<string, unknown>>) : [];
+    const roles = new Map<string, GroupRole>(accounts.map((account) => [account, 'NotMember']));
+    for (const item of items) {
+      if (typeof item?.Member_Account === 'string' && isGroupRole(item.Role)) roles.set(item.Member_Account, item.Role);
+    }
+    return roles;
+  }
+}

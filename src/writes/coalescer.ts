@@ -1,0 +1,182 @@
+import DataLoader from 'dataloader';
+import { DEFAULT_COALESCE_WINDOW_MS } from '../config/defaults';
+import { memberKey, type UnreadCountOutcome, type UnreadCountUpdate } from '../domain/member';
+import type { SendResult } from './member-order';
+
+
+export interface CoalescerOptions {
+  /** Default {@link DEFAULT_COALESCE_WINDOW_MS}; 0 batches only updates made in the same tick. */
+  windowMs?: number;
+  /** Reports how many updates one IM call served beyond the first, for metrics. */
+  onMerged?: (extraUpdates: number) => void;
+  /**
+   * Stamps each update's arrival order when it is accepted (replicas: a sequence number in Redis), so an
+   * update held back behind a member's in-flight call still counts as arriving when it arrived.
+   */
+  stamp?: (update: UnreadCountUpdate) => Promise<number>;
+}
+
+/** The updates that will be answered by one IM call. */
+interface Round {
+  unreadCount: number;
+  order?: number;
+  callers: number;
+  settled: Promise<UnreadCountOutcome>;
+  resolve: (outcome: UnreadCountOutcome) => void;
+  reject: (error: unknown) => void;
+}
+
+interface MemberState {
+  groupId: string;
+  memberAccount: string;
+  inFlight?: Round;
+  next?: Round;
+}
+
+/**
+ * The process-wide write coalescer for set_unread_msg_num.
+ *
+ * GraphQL runs root mutation fields one after another, so concurrency comes from different requests;
+ * that is why this is shared by the whole process, not created per request. A DataLoader (result cache
+ * off: a write is never answered from a cache) collects the updates of one window; per member:
+ *
+ * - updates in the same window merge: the last one wins, all share one IM call and its outcome;
+ * - IM calls for one member never overlap. Updates that arrive while a call is in flight wait as one
+ *   `next` round that keeps only the latest value, so a burst costs at most two calls and the member
+ *   ends with the value that arrived last. An update equal to the in-flight value joins that call.
+ * - different members go out in parallel; the rate limiter below paces them.
+ *
+ * `send` includes the retries, so a retry of an older value can never land after a newer one.
+ */
+export class UnreadCountCoalescer {
+  private readonly loader: DataLoader<UnreadCountUpdate, UnreadCountOutcome, string>;
+  private readonly members = new Map<string, MemberState>();
+  /** Every accepted update not yet answered, so a shutdown that runs out of time can name them. */
+  private readonly unanswered = new Set<UnreadCountUpdate>();
+
+  constructor(
+    private readonly send: (update: UnreadCountUpdate) => Promise<SendResult>,
+    private readonly options: CoalescerOptions = {},
+  ) {
+    const windowMs = options.windowMs ?? DEFAULT_COALESCE_WINDOW_MS;
+    this.loader = new DataLoader((updates) => this.dispatchWindow(updates), {
+      cache: false,
+      batchScheduleFn: windowMs > 0 ? (dispatch) => setTimeout(dispatch, windowMs) : undefined,
+    });
+  }
+
+  /** Accepts an update; resolves when IM has applied it (or a later value for the same member). */
+  async submit(update: UnreadCountUpdate): Promise<UnreadCountOutcome> {
+    const accepted = { ...update };
+    this.unanswered.add(accepted);
+    try {
+      if (this.options.stamp !== undefined) accepted.order = await this.options.stamp(update);
+      return await this.loader.load(accepted);
+    } finally {
+      this.unanswered.delete(accepted);
+    }
+  }
+
+  /** Updates accepted and not yet answered. */
+  get pendingUpdates(): number {
+    return this.unanswered.size;
+  }
+
+  /** The latest unanswered update per member, in the order accepted: what a replay would need to send. */
+  unansweredUpdates(): UnreadCountUpdate[] {
+    const latest = new Map<string, UnreadCountUpdate>();
+    for (const update of this.unanswered) latest.set(memberKey(update), update);
+    return [...latest.values()];
+  }
+
+  private async dispatchWindow(updates: readonly UnreadCountUpdate[]): Promise<Array<UnreadCountOutcome | Error>> {
+    const lastByMember = new Map<string, { update: UnreadCountUpdate; callers: number }>();
+    for (const update of updates) {
+      const key = memberKey(update);
+      const previous = lastByMember.get(key);
+      const latest = previous === undefined || isNewer(update, previous.update) ? update : previous.update;
+      lastByMember.set(key, { update: latest, callers: (previous?.callers ?? 0) + 1 });
+    }
+    const roundByMember = new Map<string, Promise<UnreadCountOutcome>>();
+    for (const [key, { update, callers }] of lastByMember) {
+      roundByMember.set(key, this.enqueue(key, update, callers));
+    }
+    return Promise.all(
+      updates.map((update) =>
+        roundByMember.get(memberKey(update))!.then(
+          (outcome) => outcome,
+          (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+        ),
+      ),
+    );
+  }
+
+  private enqueue(key: string, update: UnreadCountUpdate, callers: number): Promise<UnreadCountOutcome> {
+    const { unreadCount, order } = update;
+    let state = this.members.get(key);
+    if (state === undefined) {
+      state = { groupId: update.groupId, memberAccount: update.memberAccount };
+      this.members.set(key, state);
+    }
+    if (state.next !== undefined) {
+      if (isNewer(update, state.next)) {
+        state.next.unreadCount = unreadCount;
+        state.next.order = order;
+      }
+      state.next.callers += callers;
+      return state.next.settled;
+    }
+    if (state.inFlight !== undefined) {
+      // Same value, and (across replicas) the same place in the order: that call answers this update too.
+      if (state.inFlight.unreadCount === unreadCount && order === state.inFlight.order) {
+        state.inFlight.callers += callers;
+        return state.inFlight.settled;
+      }
+      state.next = newRound(unreadCount, order, callers);
+      return state.next.settled;
+    }
+    const round = newRound(unreadCount, order, callers);
+    this.start(key, state, round);
+    return round.settled;
+  }
+
+  private start(key: string, state: MemberState, round: Round): void {
+    state.inFlight = round;
+    const { groupId, memberAccount } = state;
+    // The value is read when the call starts: a `next` round may have been updated until then.
+    const sent = Promise.resolve()
+      .then(() => this.send({ groupId, memberAccount, unreadCount: round.unreadCount, order: round.order }))
+      .then(
+        (sent) => ({ ok: true as const, sent }),
+        (error: unknown) => ({ ok: false as const, error }),
+      );
+    void sent.then((result) => {
+      // Hand the member on before answering, so no late update can join a finished round.
+      state.inFlight = undefined;
+      const next = state.next;
+      state.next = undefined;
+      if (next !== undefined) this.start(key, state, next);
+      else this.members.delete(key);
+      if (round.callers > 1) this.options.onMerged?.(round.callers - 1);
+      if (result.ok) {
+        round.resolve({ unreadCount: result.sent?.unreadCount ?? round.unreadCount, coalesced: round.callers > 1 || result.sent?.coalesced === true });
+      }
+      else round.reject(result.error);
+    });
+  }
+}
+
+/** Later stamps win; without stamps (one process), the later arrival — the caller's order — wins. */
+function isNewer(update: { order?: number }, than: { order?: number }): boolean {
+  return update.order === undefined || than.order === undefined || update.order >= than.order;
+}
+
+function newRound(unreadCount: number, order: number | undefined, callers: number): Round {
+  let resolve!: Round['resolve'];
+  let reject!: Round['reject'];
+  const settled = new Promise<UnreadCountOutcome>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { unreadCount, order, callers, settled, resolve, reject };
+}

@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { GroupMemberRef, UnreadCountOutcome, UnreadCountUpdate } from '../domain/member';
+import { imUnavailable } from '../errors';
+import type { ReplicaConnection } from '../replicas/redis-connection';
+import type { MemberOrdering, SendUpdate } from './member-order';
+
+/** A member's sequence and last applied value are kept this long after its last update. */
+const MEMBER_STATE_TTL_MS = 60 * 60 * 1000;
+/** How often a replica waiting for another's lease on a member looks again. */
+const LEASE_POLL_MS = 5;
+
+export interface RedisMemberOrderingOptions {
+  /** Longer than one IM call (the lease is renewed while the call runs). */
+  leaseMs: number;
+  /** How long an update may wait for another replica's lease on its member. */
+  maxLeaseWaitMs: number;
+}
+
+/**
+ * Per-member order across replicas: each update takes a sequence number when it arrives; whoever holds the
+ * member's lease sends the latest value, and updates already covered by an applied later-or-equal one cost no
+ * call. Resolves only once IM has applied a value at least as new as the update.
+ */
+export class RedisMemberOrdering implements MemberOrdering {
+  constructor(
+    private readonly connection: ReplicaConnection,
+    private readonly options: RedisMemberOrderingOptions,
+  ) {}
+
+  /**
+   * The member's next sequence number, and its value becomes the latest. Done when the update is accepted,
+   * so an update held back behind its member's in-flight call keeps its place.
+   */
+  readonly stamp = (update: UnreadCountUpdate): Promise<number> => {
+    const { member } = this.memberKeys(update);
+    return this.connection.run(() => this.connection.redis.submitUpdate(member, update.unreadCount, MEMBER_STATE_TTL_MS));
+  };
+
+  async send(update: UnreadCountUpdate, send: SendUpdate): Promise<UnreadCountOutcome> {
+    const { redis } = this.connection;
+    const { member, lease } = this.memberKeys(update);
+    const seq = update.order ?? (await this.stamp(update));
+    const token = randomUUID();
+    const deadline = Date.now() + this.options.maxLeaseWaitMs;
+    for (;;) {
+      const [state, a, b] = await this.connection.run(() => redis.claimMember(member, lease, seq, token, this.options.leaseMs));
+      if (state === 1) return { unreadCount: a === null ? update.unreadCount : Number(a), coalesced: true };
+      if (state === 2) {
+        const latestSeq = Number(a);
+        const value = b === null ? update.unreadCount : Number(b);
+        await this.sendHoldingLease(lease, token, () => send({ ...update, unreadCount: value })).catch(async (error: unknown) => {
+          await redis.releaseMember(member, lease, token, '', '').catch(() => undefined); // else it expires by itself
+          throw error;
+        });
+        await this.connection.run(() => redis.releaseMember(member, lease, token, latestSeq, value));
+        return { unreadCount: value, coalesced: latestSeq !== seq };
+      }
+      if (Date.now() > deadline) throw imUnavailable('another replica held this member for too long');
+      await sleep(Math.min(Math.max(Number(a), 1), LEASE_POLL_MS));
+    }
+  }
+
+  /** A member's state (sequence, latest and applied values) and lease, in one Cluster slot. */
+  private memberKeys({ groupId, memberAccount }: GroupMemberRef): { member: string; lease: string } {
+    const tag = `m:${groupId}:${memberAccount}`;
+    return { member: this.connection.key(tag, 'state'), lease: this.connection.key(tag, 'lease') };
+  }
+
+  /** Renews the lease while the call (with its retries) runs, so a slow call never loses it to another replica. */
+  private async sendHoldingLease(lease: string, token: string, send: () => Promise<void>): Promise<void> {
+    const { redis } = this.connection;
+    const renew = setInterval(() => void redis.renewLease(lease, token, this.options.leaseMs).catch(() => undefined), this.options.leaseMs / 3);
+    try {
+      await send();
+    } finally {
+      clearInterval(renew);
+    }
+  }
+}
