@@ -62,7 +62,9 @@ async function startGateway(imUrl, extraEnv) {
   for (let i = 0; i < 200; i++) {
     try {
       if ((await fetch(`${url}/healthz`)).ok) return { child, url };
-    } catch {}
+    } catch {
+      // not listening yet
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error('gateway did not start');
@@ -205,7 +207,9 @@ async function runImport(args, env) {
     try {
       const rss = peakRssMiB(child.pid);
       if (Number.isFinite(rss)) peak = Math.max(peak, rss);
-    } catch {}
+    } catch {
+      // the process has just exited
+    }
   }, 50);
   let out = '';
   child.stdout.on('data', (chunk) => (out += chunk));

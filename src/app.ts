@@ -13,8 +13,6 @@ import { GatewayHttpServer, GRAPHQL_PATH } from './http/server';
 import { GatewayMetrics } from './observability/metrics';
 import { ImSimulator } from './simulator/simulator';
 
-export { GRAPHQL_PATH, HEALTH_PATH, METRICS_PATH, READY_PATH } from './http/server';
-
 /** How long start-up waits for Redis before serving (not ready) anyway. */
 const REDIS_STARTUP_WAIT_MS = 3000;
 

@@ -7,11 +7,9 @@ import { EXIT } from './cli/exit-codes';
 
 const [command, ...args] = process.argv.slice(2);
 if (command === 'serve') {
-  require('./main'); // the gateway itself, in this process, so signals reach it directly
+  void import('./main'); // the gateway itself, in this process, so signals reach it directly
 } else {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { importUnread } = require('./cli/import-unread') as typeof import('./cli/import-unread');
-  importUnread(command === undefined ? [] : [command, ...args]).then(
+  void import('./cli/import-unread').then(({ importUnread }) => importUnread(command === undefined ? [] : [command, ...args])).then(
     (code) => process.exit(code),
     (error: unknown) => {
       process.stderr.write(`im-graphql-gateway: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -34,7 +34,67 @@ IM refusing the credentials); 2 bad usage or configuration (also: an unfinished 
 --resume, nothing to resume, a changed input file); 130 interrupted (Ctrl-C; --resume continues).`;
 
 /** `im-graphql-gateway import-unread <file> [options]`; resolves to the exit code. */
+/** What the command line asks for, once checked. */
+interface ImportPlan {
+  file: string;
+  format: ImportFormat;
+  rejectsPath: string;
+  resume: boolean;
+  dryRun: boolean;
+  rate: number;
+  config: Config;
+}
+
+/** `im-graphql-gateway import-unread <file> [options]`; resolves to the exit code. */
 export async function importUnread(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
+  const plan = planFrom(argv, env);
+  if (typeof plan === 'number') return plan;
+  const { config, rate, dryRun } = plan;
+  // With IM_SHARED_STATE=redis the import shares the app's budget with the running gateways.
+  // Rows in flight are bounded, so a row may wait long for a slot (say, while live gateways use the budget):
+  // waiting beats rejecting it as RATE_LIMITED.
+  const settings = { ...config.im, rateLimitPerSecond: rate, maxQueueWaitMs: Math.max(config.im.maxQueueWaitMs, IMPORT_MAX_QUEUE_WAIT_MS) };
+  const core =
+    config.im.target.kind === 'tencent' && !dryRun
+      ? new GatewayCore(config.im.target, settings, config.auth, createLogger({ level: 'warn', destination: process.stderr }))
+      : undefined;
+  // The importer is an operator's tool and acts as the app admin, so no role is ever looked up.
+  const asAdmin = { caller: { account: config.im.adminIdentifier }, roleOf: () => Promise.reject(forbidden('the import acts as the app admin')) };
+  const sink: UnreadCountSink | undefined = core && ((update, path) => core.setUnreadCount.run(update, path, asAdmin));
+  const run = new ImportRun(
+    // Two seconds' worth in flight: the limiter stays busy and no row waits in its queue near IM_MAX_QUEUE_WAIT_MS.
+    { ...plan, maxInFlight: Math.max(1, rate * 2) },
+    sink,
+    new ProgressReporter(process.stderr, undefined, dryRun ? 'valid' : 'applied'),
+  );
+  let interrupts = 0;
+  const onInterrupt = () => {
+    interrupts += 1;
+    if (interrupts > 1) process.exit(EXIT.INTERRUPTED); // a second Ctrl-C: leave now; the last checkpoint stands
+    process.stderr.write('\nInterrupted: finishing the rows in flight and saving a checkpoint (Ctrl-C again to quit at once)…\n');
+    run.stop();
+  };
+  process.on('SIGINT', onInterrupt);
+  process.on('SIGTERM', onInterrupt);
+  let summary: ImportSummary;
+  try {
+    summary = await run.run();
+  } catch (error) {
+    if (!(error instanceof ImportUsageError || error instanceof ImportFileError)) throw error;
+    process.stderr.write(`import-unread: ${error.message}\n`);
+    return error instanceof ImportUsageError ? EXIT.USAGE : EXIT.FATAL;
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    process.off('SIGTERM', onInterrupt);
+    await core?.close();
+  }
+  process.stdout.write(describe(summary, dryRun));
+  if (summary.fatal !== undefined) return EXIT.FATAL;
+  return summary.interrupted ? EXIT.INTERRUPTED : EXIT.DONE;
+}
+
+/** The checked command line, or the exit code when there is nothing to run (help, a usage error). */
+function planFrom(argv: string[], env: Record<string, string | undefined>): ImportPlan | number {
   let parsed;
   try {
     parsed = parseArgs({
@@ -63,7 +123,6 @@ export async function importUnread(argv: string[], env: Record<string, string | 
   const format = (values.format ?? formatOf(file)) as ImportFormat;
   if (format !== 'csv' && format !== 'ndjson') return usageError('--format must be csv or ndjson');
   const dryRun = values['dry-run'];
-
   let config: Config;
   try {
     config = loadConfig(env);
@@ -82,61 +141,7 @@ export async function importUnread(argv: string[], env: Record<string, string | 
     }
     rate = asked;
   }
-
-  // With IM_SHARED_STATE=redis the import shares the app's budget with the running gateways.
-  // Rows in flight are bounded, so a row may wait long for a slot (say, while live gateways use the budget):
-  // waiting beats rejecting it as RATE_LIMITED.
-  const settings = { ...config.im, rateLimitPerSecond: rate, maxQueueWaitMs: Math.max(config.im.maxQueueWaitMs, IMPORT_MAX_QUEUE_WAIT_MS) };
-  const core =
-    config.im.target.kind === 'tencent' && !dryRun
-      ? new GatewayCore(config.im.target, settings, config.auth, createLogger({ level: 'warn', destination: process.stderr }))
-      : undefined;
-  // The importer is an operator's tool and acts as the app admin, so no role is ever looked up.
-  const asAdmin = { caller: { account: config.im.adminIdentifier }, roleOf: () => Promise.reject(forbidden('the import acts as the app admin')) };
-  const sink: UnreadCountSink | undefined = core && ((update, path) => core.setUnreadCount.run(update, path, asAdmin));
-  const run = new ImportRun(
-    {
-      file,
-      format,
-      rejectsPath: values.rejects ?? `${file}.rejects.csv`,
-      resume: values.resume,
-      dryRun,
-      // Two seconds' worth: the limiter stays busy and no row waits in its queue near IM_MAX_QUEUE_WAIT_MS.
-      maxInFlight: Math.max(1, rate * 2),
-    },
-    sink,
-    new ProgressReporter(process.stderr, undefined, dryRun ? 'valid' : 'applied'),
-  );
-  let interrupts = 0;
-  const onInterrupt = () => {
-    interrupts += 1;
-    if (interrupts > 1) process.exit(EXIT.INTERRUPTED); // a second Ctrl-C: leave now; the last checkpoint stands
-    process.stderr.write('\nInterrupted: finishing the rows in flight and saving a checkpoint (Ctrl-C again to quit at once)…\n');
-    run.stop();
-  };
-  process.on('SIGINT', onInterrupt);
-  process.on('SIGTERM', onInterrupt);
-  let summary: ImportSummary;
-  try {
-    summary = await run.run();
-  } catch (error) {
-    if (error instanceof ImportUsageError) {
-      process.stderr.write(`import-unread: ${error.message}\n`);
-      return EXIT.USAGE;
-    }
-    if (error instanceof ImportFileError) {
-      process.stderr.write(`import-unread: ${error.message}\n`);
-      return EXIT.FATAL;
-    }
-    throw error;
-  } finally {
-    process.off('SIGINT', onInterrupt);
-    process.off('SIGTERM', onInterrupt);
-    await core?.close();
-  }
-  process.stdout.write(describe(summary, dryRun));
-  if (summary.fatal !== undefined) return EXIT.FATAL;
-  return summary.interrupted ? EXIT.INTERRUPTED : EXIT.DONE;
+  return { file, format, rejectsPath: values.rejects ?? `${file}.rejects.csv`, resume: values.resume, dryRun, rate, config };
 }
 
 function describe(summary: ImportSummary, dryRun: boolean): string {

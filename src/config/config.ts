@@ -6,18 +6,17 @@ import { account, boolean, ConfigError, integer, nonEmpty, oneOf, type Env } fro
 export { ConfigError } from './env';
 
 /** Where replicas keep what they must share: nowhere (one process), or Redis. */
-export type SharedStateConfig = { kind: 'memory' } | { kind: 'redis'; url: string; keyPrefix: string };
+type SharedStateConfig = { kind: 'memory' } | { kind: 'redis'; url: string; keyPrefix: string };
 
 /** How callers prove who they are. */
-export const AUTH_MODES = ['usersig', 'jwt', 'none'] as const;
-export type AuthMode = (typeof AUTH_MODES)[number];
+const AUTH_MODES = ['usersig', 'jwt', 'none'] as const;
 
 export type AuthConfig =
   | { mode: 'usersig' | 'none' }
   | { mode: 'jwt'; jwksUrl: string; issuer: string; audience: string; accountClaim: string };
 
 /** Where IM calls go: Tencent Cloud IM, or the built-in simulator started in-process. */
-export type ImTarget =
+type ImTarget =
   | { kind: 'tencent'; sdkAppId: number; secretKey: string; baseUrl: string; region?: ImRegion }
   | { kind: 'simulator' };
 

@@ -4,14 +4,14 @@
  */
 
 /** IM group IDs: printable ASCII, at most 48 bytes. */
-export const MAX_GROUP_ID_BYTES = 48;
+const MAX_GROUP_ID_BYTES = 48;
 const GROUP_ID_RULE = /^[\x20-\x7e]{1,48}$/;
 /** IM accounts: 1 to 32 bytes of UTF-8. */
-export const MAX_ACCOUNT_BYTES = 32;
+const MAX_ACCOUNT_BYTES = 32;
 /** Control characters and unpaired surrogates never make a valid account. */
 const NO_CONTROL_CHARACTERS = /^[^\p{Cc}\p{Cs}]*$/u;
 /** GraphQL's Int is 32-bit; the import command, which has no GraphQL coercion, needs the bound stated. */
-export const MAX_UNREAD_COUNT = 2 ** 31 - 1;
+const MAX_UNREAD_COUNT = 2 ** 31 - 1;
 
 export function isImGroupId(value: unknown): value is string {
   return typeof value === 'string' && GROUP_ID_RULE.test(value);
@@ -41,7 +41,7 @@ export function accountProblem(value: unknown, field: string): FieldProblem {
 }
 
 /** The integer rule comes first: "abc", "" and 1.5 are not integers, whatever else they are not. */
-export function unreadCountProblem(value: unknown, field: string): FieldProblem {
+function unreadCountProblem(value: unknown, field: string): FieldProblem {
   const name = leaf(field);
   if (typeof value !== 'number' || !Number.isInteger(value)) return { field, message: `${name} must be an integer` };
   if (value < 0) return { field, message: `${name} must be 0 or more` };

@@ -1,11 +1,11 @@
-import type { DocumentNode, FieldNode, FragmentDefinitionNode, OperationDefinitionNode, SelectionSetNode } from 'graphql';
+import { Kind, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 
 export type Fragments = Record<string, FragmentDefinitionNode>;
 
 export function fragmentsOf(document: DocumentNode): Fragments {
   const fragments: Fragments = {};
   for (const definition of document.definitions) {
-    if (definition.kind === 'FragmentDefinition') fragments[definition.name.value] = definition;
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
   }
   return fragments;
 }
@@ -15,8 +15,8 @@ export function fieldsOf(selectionSet: SelectionSetNode, fragments: Fragments): 
   const fields: FieldNode[] = [];
   const visit = (set: SelectionSetNode): void => {
     for (const selection of set.selections) {
-      if (selection.kind === 'Field') fields.push(selection);
-      else if (selection.kind === 'InlineFragment') visit(selection.selectionSet);
+      if (selection.kind === Kind.FIELD) fields.push(selection);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) visit(selection.selectionSet);
       else {
         const fragment = fragments[selection.name.value];
         if (fragment !== undefined) visit(fragment.selectionSet);

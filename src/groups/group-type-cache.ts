@@ -26,7 +26,7 @@ export class GroupTypeCache {
       async (groupIds) => {
         const fromShared = (await shared?.get(groupIds).catch(() => undefined)) ?? new Map<string, GroupType>();
         const missing = groupIds.filter((groupId) => !fromShared.has(groupId));
-        const types: Map<string, GroupType | GatewayError> = missing.length === 0 ? new Map() : await api.getGroupTypes(missing);
+        const types: Map<string, GroupType | GatewayError> = missing.length === 0 ? new Map<string, GroupType | GatewayError>() : await api.getGroupTypes(missing);
         const found = new Map([...types].filter((entry): entry is [string, GroupType] => !(entry[1] instanceof GatewayError)));
         if (found.size > 0) await shared?.set(found).catch(() => undefined);
         // getGroupTypes answers every ID: a type, or that group's own error (10010 for a missing one).

@@ -3,9 +3,6 @@ import type { GroupRole } from '../domain/group';
 import { memberKey, type GroupMemberRef } from '../domain/member';
 import { MAX_ACCOUNTS_PER_ROLE_CALL, type ImApi } from '../tencent/commands';
 
-/** Looks a member's role up. */
-export type RoleOf = (member: GroupMemberRef) => Promise<GroupRole>;
-
 /**
  * A per-request role loader: one get_role_in_group per group and 500 accounts. Roles can change, so they are
  * never kept beyond the request; group types never change and live in the process-wide GroupTypeCache.

@@ -7,9 +7,9 @@ import { sendError, sendJson } from './respond';
 
 /** The paths the gateway answers. */
 export const GRAPHQL_PATH = '/graphql';
-export const HEALTH_PATH = '/healthz';
-export const READY_PATH = '/readyz';
-export const METRICS_PATH = '/metrics';
+const HEALTH_PATH = '/healthz';
+const READY_PATH = '/readyz';
+const METRICS_PATH = '/metrics';
 
 export interface Routes {
   graphql(request: IncomingMessage, response: ServerResponse, requestId: string): Promise<void>;

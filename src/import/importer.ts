@@ -47,6 +47,13 @@ const FATAL_CODES: ReadonlySet<string> = new Set([GatewayErrorCode.IM_CONFIGURAT
 const UNREACHABLE_AFTER = 20;
 const DEFAULT_CHECKPOINT_EVERY_MS = 1_000;
 
+/** A row's outcome, and whether IM was asked (the row's place among the rows sent) and could not be reached. */
+interface Processed {
+  outcome: RowOutcome;
+  sentAs?: number;
+  unavailable?: boolean;
+}
+
 /** Where a run starts: the first line to send, the rejects file, and the counts carried over from earlier runs. */
 interface StartingPoint {
   ledger: ImportLedger;
@@ -74,6 +81,9 @@ export class ImportRun {
    * and they stay not done, so a resume sends them again instead of leaving them in the rejects file).
    */
   private unavailableStreak: Array<{ entry: Entry; outcome: RowOutcome }> = [];
+  /** Rows handed to IM so far; an answer confirms IM is back only for a row sent after the streak began. */
+  private sentRows = 0;
+  private streakBegan = 0;
   private readonly slotWaiters: Array<() => void> = [];
   private inFlight = 0;
 
@@ -114,7 +124,7 @@ export class ImportRun {
     const saver = setInterval(() => save(false), this.options.checkpointEveryMs ?? DEFAULT_CHECKPOINT_EVERY_MS);
     const pending = new Set<Promise<void>>();
     let skipped = 0;
-    let reachedEnd = false;
+    let reachedEnd: boolean;
     try {
       for await (const row of readRows(file, this.options.format)) {
         this.bytesRead = row.bytesRead;
@@ -189,15 +199,17 @@ export class ImportRun {
   }
 
   /** Books a row's outcome; IM_UNAVAILABLE ones wait in the streak (see {@link unavailableStreak}). */
-  private settle(ledger: ImportLedger, entry: Entry, outcome: RowOutcome | { kind: 'unavailable'; reject: RowOutcome }): void {
-    if (outcome.kind === 'unavailable') {
-      this.unavailableStreak.push({ entry, outcome: outcome.reject });
+  private settle(ledger: ImportLedger, entry: Entry, { outcome, sentAs, unavailable }: Processed): void {
+    if (unavailable) {
+      if (this.unavailableStreak.length === 0) this.streakBegan = this.sentRows;
+      this.unavailableStreak.push({ entry, outcome });
       if (this.unavailableStreak.length >= UNREACHABLE_AFTER && this.fatal === undefined) {
         this.fatal = `IM is unreachable (${UNREACHABLE_AFTER} rows in a row failed after retries)`;
       }
       return;
     }
-    if (outcome.kind !== 'not-done' && this.fatal === undefined) this.settleStreak(ledger);
+    // IM answered a row sent after the streak began: it is back, so the streak was the rows' own failures.
+    if (sentAs !== undefined && sentAs >= this.streakBegan && this.fatal === undefined) this.settleStreak(ledger);
     ledger.finish(entry, outcome);
   }
 
@@ -206,28 +218,29 @@ export class ImportRun {
     this.unavailableStreak = [];
   }
 
-  private async process(row: InputRow): Promise<RowOutcome | { kind: 'unavailable'; reject: RowOutcome }> {
-    if (row.fields === undefined) return this.rejection(row, GatewayErrorCode.BAD_USER_INPUT, row.problem ?? 'unreadable row');
+  private async process(row: InputRow): Promise<Processed> {
+    if (row.fields === undefined) return { outcome: this.rejection(row, GatewayErrorCode.BAD_USER_INPUT, row.problem ?? 'unreadable row') };
     let update;
     try {
       update = validUpdate(row.fields, 'row');
     } catch (error) {
-      return this.rejection(row, GatewayErrorCode.BAD_USER_INPUT, (error as Error).message);
+      return { outcome: this.rejection(row, GatewayErrorCode.BAD_USER_INPUT, (error as Error).message) };
     }
-    if (this.sink === undefined) return this.applied(); // dry run: valid, would be sent
+    if (this.sink === undefined) return { outcome: this.applied() }; // dry run: valid, would be sent
+    const sentAs = this.sentRows++;
     try {
       await this.sink(update, 'row');
-      return this.applied();
+      return { outcome: this.applied(), sentAs };
     } catch (error) {
       const clientError: ClientError = error instanceof GatewayError ? clientErrorOf(error) : { code: GatewayErrorCode.INTERNAL_SERVER_ERROR, message: String(error), retryable: false };
       if (FATAL_CODES.has(clientError.code) || this.fatal !== undefined) {
         this.fatal ??= `${clientError.code}: ${clientError.message}`;
         // Not done: the checkpoint stops before it and a resumed run sends it again. Rows failing after a
         // fatal stop are not the rows' fault either, so they are not rejected.
-        return { kind: 'not-done' };
+        return { outcome: { kind: 'not-done' } };
       }
-      const rejection = this.rejection(row, clientError.code, clientError.message);
-      return clientError.code === GatewayErrorCode.IM_UNAVAILABLE ? { kind: 'unavailable', reject: rejection } : rejection;
+      const outcome = this.rejection(row, clientError.code, clientError.message);
+      return { outcome, sentAs, unavailable: clientError.code === GatewayErrorCode.IM_UNAVAILABLE };
     }
   }
 

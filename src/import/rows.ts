@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 export type ImportFormat = 'csv' | 'ndjson';
 
 /** The columns a CSV import needs, in any order, named in its header line. */
-export const CSV_COLUMNS = ['groupId', 'memberAccount', 'unreadCount'] as const;
+const CSV_COLUMNS = ['groupId', 'memberAccount', 'unreadCount'] as const;
 
 /** One data row of the input: its fields, or why it could not be read. */
 export interface InputRow {

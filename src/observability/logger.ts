@@ -4,7 +4,7 @@ import pino, { type DestinationStream, type Logger } from 'pino';
  * Paths pino blanks in every log line. Secrets are also kept out by construction (errors never carry
  * URLs, and nothing logs the config), so this is the second line of defence.
  */
-export const REDACTED_LOG_PATHS = [
+const REDACTED_LOG_PATHS = [
   'secretKey',
   '*.secretKey',
   'usersig',

@@ -25,7 +25,7 @@ export interface RetryOptions {
 }
 
 /** The wait before retry number `attempt + 1`: full jitter under an exponential ceiling, never below IM's own hint. */
-export function backoffMs(attempt: number, random: number, retryAfterMs = 0): number {
+function backoffMs(attempt: number, random: number, retryAfterMs = 0): number {
   const ceiling = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** attempt);
   return Math.max(retryAfterMs, random * ceiling);
 }

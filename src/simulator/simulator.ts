@@ -206,7 +206,7 @@ export class ImSimulator {
       return fail(10004, `GroupIdList must hold 1 to ${MAX_GROUPS_PER_INFO_CALL} group IDs`);
     }
     return ok({
-      GroupInfo: (ids as string[]).map((groupId) => {
+      GroupInfo: (ids).map((groupId) => {
         const group = this.groups.get(groupId);
         if (group === undefined) return { GroupId: groupId, ErrorCode: 10010, ErrorInfo: 'group does not exist' };
         return { GroupId: groupId, ErrorCode: 0, ErrorInfo: '', Type: group.type, MemberNum: group.members.size };
@@ -230,7 +230,7 @@ export class ImSimulator {
     if (group === undefined) return fail(10010, 'group does not exist or was disbanded');
     if (group.type === 'AVChatRoom') return fail(10007, 'not supported for AVChatRoom');
     return ok({
-      UserIdList: (User_Account as string[]).map((account) => ({
+      UserIdList: (User_Account).map((account) => ({
         Member_Account: account,
         Role: group.members.get(account)?.role ?? 'NotMember',
       })),

@@ -3,7 +3,7 @@ import { signUserSig } from './usersig';
 /** Default 24 h: Tencent advises at least a day; shorter keeps a leaked query string useful for less time. */
 export const ADMIN_USERSIG_VALIDITY_SECONDS = 24 * 60 * 60;
 /** Default: renew when a tenth of the validity is left, well before calls could carry an expired one. */
-export const ADMIN_USERSIG_RENEW_FRACTION = 0.1;
+const ADMIN_USERSIG_RENEW_FRACTION = 0.1;
 
 export interface AdminUserSigOptions {
   sdkAppId: number;

@@ -7,7 +7,7 @@ import type { ImCall, ImReply } from './commands';
 import { fromImReply } from './error-table';
 
 /** Default keep-alive connections to the IM host; enough for 200 calls/s at a few hundred ms each. */
-export const DEFAULT_IM_CONNECTIONS = 64;
+const DEFAULT_IM_CONNECTIONS = 64;
 /** The largest `random` value IM accepts: a 32-bit unsigned integer. */
 const MAX_UINT32 = 0xffffffff;
 
@@ -56,7 +56,7 @@ export class ImHttpClient {
     try {
       const response = await this.pool.request({
         method: 'POST',
-        path: `${this.pathPrefix}/v4/${command}?${query}`,
+        path: `${this.pathPrefix}/v4/${command}?${query.toString()}`,
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
         // undici's own headers/body timeouts are coarse (about a second); this bounds the whole call exactly.
@@ -83,7 +83,7 @@ export class ImHttpClient {
 }
 
 /** Success is `ErrorCode === 0`, whatever else the reply says (Tencent's own sample misspells ActionStatus). */
-export function parseReply(text: string): ImReply {
+function parseReply(text: string): ImReply {
   let reply: unknown;
   try {
     reply = JSON.parse(text);

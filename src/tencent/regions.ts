@@ -2,7 +2,7 @@
  * Tencent Cloud IM REST hosts per data centre. The host must match the app's data centre: a mismatch
  * shows as 70016 or 70020, which is why the China host is never assumed for an overseas app.
  */
-export const IM_REGION_HOSTS = {
+const IM_REGION_HOSTS = {
   china: { host: 'console.tim.qq.com', backupHost: 'adminapi.my-imcloud.com' },
   singapore: { host: 'adminapisgp.im.qcloud.com', backupHost: 'adminapisgp.my-imcloud.com' },
   seoul: { host: 'adminapikr.im.qcloud.com', backupHost: 'adminapikr.my-imcloud.com' },

@@ -16,6 +16,11 @@ export interface CoalescerOptions {
   stamp?: (update: UnreadCountUpdate) => Promise<number>;
 }
 
+/** What a window hands each update: the settlement of its member's round. */
+interface MemberRound {
+  settled: Promise<UnreadCountOutcome>;
+}
+
 /** The updates that will be answered by one IM call. */
 interface Round {
   unreadCount: number;
@@ -49,7 +54,8 @@ interface MemberState {
  * `send` includes the retries, so a retry of an older value can never land after a newer one.
  */
 export class UnreadCountCoalescer {
-  private readonly loader: DataLoader<UnreadCountUpdate, UnreadCountOutcome, string>;
+  /** Batches one window; each update learns its member's round, and waits for that round alone. */
+  private readonly loader: DataLoader<UnreadCountUpdate, MemberRound, string>;
   private readonly members = new Map<string, MemberState>();
   /** Every accepted update not yet answered, so a shutdown that runs out of time can name them. */
   private readonly unanswered = new Set<UnreadCountUpdate>();
@@ -71,7 +77,8 @@ export class UnreadCountCoalescer {
     this.unanswered.add(accepted);
     try {
       if (this.options.stamp !== undefined) accepted.order = await this.options.stamp(update);
-      return await this.loader.load(accepted);
+      const { settled } = await this.loader.load(accepted);
+      return await settled;
     } finally {
       this.unanswered.delete(accepted);
     }
@@ -89,7 +96,7 @@ export class UnreadCountCoalescer {
     return [...latest.values()];
   }
 
-  private async dispatchWindow(updates: readonly UnreadCountUpdate[]): Promise<Array<UnreadCountOutcome | Error>> {
+  private async dispatchWindow(updates: readonly UnreadCountUpdate[]): Promise<MemberRound[]> {
     const lastByMember = new Map<string, { update: UnreadCountUpdate; callers: number }>();
     for (const update of updates) {
       const key = memberKey(update);
@@ -101,14 +108,8 @@ export class UnreadCountCoalescer {
     for (const [key, { update, callers }] of lastByMember) {
       roundByMember.set(key, this.enqueue(key, update, callers));
     }
-    return Promise.all(
-      updates.map((update) =>
-        roundByMember.get(memberKey(update))!.then(
-          (outcome) => outcome,
-          (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
-        ),
-      ),
-    );
+    // Each caller gets its member's round, not the window's: no caller waits for another member's call.
+    return updates.map((update) => ({ settled: roundByMember.get(memberKey(update))! }));
   }
 
   private enqueue(key: string, update: UnreadCountUpdate, callers: number): Promise<UnreadCountOutcome> {
@@ -178,5 +179,7 @@ function newRound(unreadCount: number, order: number | undefined, callers: numbe
     resolve = res;
     reject = rej;
   });
+  // Handled here too: a round can fail before its callers' awaits are attached (they learn of it a tick later).
+  settled.catch(() => undefined);
   return { unreadCount, order, callers, settled, resolve, reject };
 }

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { composeServices } from '@apollo/composition';
 import { ApolloServer } from '@apollo/server';
@@ -28,7 +30,7 @@ const profilesSchema = () =>
         __resolveReference: (ref: { groupId: string; memberAccount: string }) => ref,
         displayName: (member: { memberAccount: string }) => `Profile of ${member.memberAccount}`,
       },
-    } as never,
+    },
   });
 
 describe('the Federation 2 subgraph', () => {
@@ -123,7 +125,7 @@ describe('composition and @apollo/gateway in front', () => {
 
   it('composes this subgraph with another that extends GroupMember, without errors', () => {
     const composed = composeServices([
-      { name: 'im', typeDefs: parse(require('node:fs').readFileSync(require('node:path').join(__dirname, '../../schema.graphql'), 'utf8')) },
+      { name: 'im', typeDefs: parse(readFileSync(join(__dirname, '../../schema.graphql'), 'utf8')) },
       { name: 'profiles', typeDefs: parse(PROFILES_SDL) },
     ]);
     expect(composed.errors).toBeUndefined();

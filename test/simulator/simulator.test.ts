@@ -21,7 +21,7 @@ describe('ImSimulator', () => {
       contenttype: 'json',
       ...query,
     } as Record<string, string>);
-    const response = await fetch(`${baseUrl}/v4/${command}?${params}`, { method: 'POST', body: JSON.stringify(body) });
+    const response = await fetch(`${baseUrl}/v4/${command}?${params.toString()}`, { method: 'POST', body: JSON.stringify(body) });
     expect(response.status).toBe(200);
     return (await response.json()) as { ErrorCode: number } & Record<string, unknown>;
   }

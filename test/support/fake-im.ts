@@ -14,7 +14,7 @@ export interface ReceivedRequest {
 }
 
 /** What the fake answers: a JSON reply (status 200), or full control over the raw response. */
-export type FakeReply =
+type FakeReply =
   | Record<string, unknown>
   | { status: number; text: string; delayMs?: number }
   | { json: Record<string, unknown>; delayMs: number };

@@ -9,7 +9,7 @@ export const TEST_SDKAPPID = 1400123456;
 export const TEST_SECRET_KEY = 'test-secret-key-0123456789abcdef0123456789abcdef';
 
 /** Collects every JSON log line the gateway writes, to search it for secrets. */
-export class LogCapture extends Writable {
+class LogCapture extends Writable {
   readonly lines: string[] = [];
   override _write(chunk: Buffer, _encoding: string, done: () => void): void {
     this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));

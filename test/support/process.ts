@@ -23,7 +23,7 @@ export function runTs(entry: string, args: string[], env: Record<string, string>
   let out = '';
   let err = '';
   const logs: Array<Record<string, any>> = [];
-  child.stdout!.on('data', (chunk: Buffer) => {
+  child.stdout.on('data', (chunk: Buffer) => {
     out += chunk.toString('utf8');
     const lines = out.split('\n');
     for (const line of lines.slice(logs.length, -1)) {
@@ -34,7 +34,7 @@ export function runTs(entry: string, args: string[], env: Record<string, string>
       }
     }
   });
-  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, logs, stdout: () => out, stderr: () => err, exited };
 }
@@ -62,7 +62,7 @@ export interface FakeImProcess {
 export async function startFakeImProcess(env: { REPLY_DELAY_MS?: string; LIMIT_PER_SECOND?: string }): Promise<FakeImProcess> {
   const child = spawn(process.execPath, [join(ROOT, 'bench', 'fake-im.js')], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<string>((resolve, reject) => {
-    child.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
+    child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
     child.once('exit', (code) => reject(new Error(`fake IM exited with ${code}`)));
   });
   const url = `http://127.0.0.1:${port}`;

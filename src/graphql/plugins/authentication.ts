@@ -5,7 +5,7 @@ import { asGraphQLError } from '../errors';
 import { isIntrospectionField, rootResponseKeys, fragmentsOf } from '../selections';
 
 /** Root fields anyone may ask for: the gateway's status, and the SDL a router composes from. */
-export const PUBLIC_ROOT_FIELDS: ReadonlySet<string> = new Set(['imGateway', '_service']);
+const PUBLIC_ROOT_FIELDS: ReadonlySet<string> = new Set(['imGateway', '_service']);
 
 /**
  * Authenticates once per operation, before any resolver runs, when the operation selects anything but
@@ -26,7 +26,12 @@ export function authenticationPlugin(): ApolloServerPlugin<GatewayContext> {
             );
             needsCaller.set(operation, needed);
           }
-          if (needed) await contextValue.authenticate().catch((error: unknown) => Promise.reject(asGraphQLError(error)));
+          if (!needed) return;
+          try {
+            await contextValue.authenticate();
+          } catch (error) {
+            throw asGraphQLError(error);
+          }
         },
       };
     },

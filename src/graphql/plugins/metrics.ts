@@ -9,7 +9,7 @@ export function metricsPlugin(metrics: GatewayMetrics): ApolloServerPlugin {
       return {
         async willSendResponse({ operationName, errors }) {
           const first = errors?.[0];
-          const outcome = first === undefined ? 'ok' : (toClientError(first)?.code ?? String(first.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+          const outcome = first === undefined ? 'ok' : (toClientError(first)?.code ?? (typeof first.extensions?.code === 'string' ? first.extensions.code : 'INTERNAL_SERVER_ERROR'));
           metrics.countOperation(operationName, outcome);
         },
       };

@@ -1,12 +1,12 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { visit, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import { OperationTypeNode, visit, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import { getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import type { Config } from '../../config/config';
 import { operationLimitExceeded } from '../../errors';
 import { asGraphQLError } from '../errors';
 import { fieldsOf, fragmentsOf, isIntrospectionField, rootResponseKeys, type Fragments } from '../selections';
 
-export type OperationLimit = 'depth' | 'complexity' | 'rootMutationFields';
+type OperationLimit = 'depth' | 'complexity' | 'rootMutationFields';
 
 /** `OPERATION_LIMIT_EXCEEDED` (HTTP 400) naming the limit, its maximum and what the operation asked for. */
 function limitExceeded(limit: OperationLimit, max: number, actual: number, setting: string): unknown {
@@ -18,14 +18,14 @@ function limitExceeded(limit: OperationLimit, max: number, actual: number, setti
  * complex, or holds too many root mutation fields (aliases included). Introspection fields are not counted:
  * the standard introspection query alone is deeper than any real operation of this schema.
  */
-export function checkOperationLimits(
+function checkOperationLimits(
   schema: GraphQLSchema,
   operation: OperationDefinitionNode,
   fragments: Fragments,
   variables: Record<string, unknown>,
   limits: Config['limits'],
 ): void {
-  if (operation.operation === 'mutation') {
+  if (operation.operation === OperationTypeNode.MUTATION) {
     const rootFields = rootResponseKeys(operation, fragments).size;
     if (rootFields > limits.maxRootMutationFields) {
       throw limitExceeded('rootMutationFields', limits.maxRootMutationFields, rootFields, 'MAX_ROOT_MUTATION_FIELDS');

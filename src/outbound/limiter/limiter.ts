@@ -1,5 +1,5 @@
 /** Pace at 95 % of the limit: network jitter bunches calls up on the way to Tencent. */
-export const RATE_LIMIT_HEADROOM = 0.95;
+const RATE_LIMIT_HEADROOM = 0.95;
 /** The limit is per any one-second window. */
 export const WINDOW_MS = 1000;
 

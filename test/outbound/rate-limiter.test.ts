@@ -24,7 +24,7 @@ describe('PacingRateLimiter', () => {
     // Slots every ~105 ms: 0, 105, 210 ms fit within 250 ms; the rest are refused.
     expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(3);
     for (const outcome of refused) {
-      const error = (outcome as PromiseRejectedResult).reason as GatewayError;
+      const error = (outcome).reason as GatewayError;
       expect(error).toBeInstanceOf(GatewayError);
       expect(error.code).toBe('RATE_LIMITED');
       expect(error.retryable).toBe(true);

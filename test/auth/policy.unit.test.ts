@@ -1,0 +1,34 @@
+import type { Caller } from '../../src/auth/caller';
+import { authorizeMemberAccess } from '../../src/auth/policy';
+import type { GroupRole } from '../../src/domain/group';
+import type { GroupMemberRef } from '../../src/domain/member';
+
+// The README's "Who may call it" rules, as a table: caller, their role in the group, self allowed?, target → allowed?
+const ADMINS = new Set(['administrator', 'ops']);
+const CASES: Array<[string, GroupRole, boolean, string, boolean]> = [
+  ['administrator', 'NotMember', false, 'bob', true],
+  ['ops', 'NotMember', false, 'bob', true],
+  ['bob', 'Member', true, 'bob', true],
+  ['bob', 'Member', false, 'bob', false],
+  ['bob', 'Member', true, 'dave', false],
+  ['alice', 'Owner', false, 'bob', true],
+  ['carol', 'Admin', false, 'bob', true],
+  ['mallory', 'NotMember', true, 'bob', false],
+];
+
+describe('authorizeMemberAccess', () => {
+  it.each(CASES)('%s (%s in the group; self allowed: %s) acting on %s: allowed %s', async (account, role, allowSelf, target, allowed) => {
+    const asked: GroupMemberRef[] = [];
+    const roleOf = async (member: GroupMemberRef) => {
+      asked.push(member);
+      return role;
+    };
+    const caller: Caller = { account };
+    const attempt = authorizeMemberAccess(caller, { groupId: '@TGS#G', memberAccount: target }, { adminAccounts: ADMINS, allowSelf, action: 'set the unread count of' }, roleOf);
+    if (allowed) await expect(attempt).resolves.toBeUndefined();
+    else await expect(attempt).rejects.toMatchObject({ code: 'FORBIDDEN', retryable: false });
+    // IM is asked only when neither the admin list nor the self rule decides, and then only for the caller.
+    const decidedLocally = ADMINS.has(account) || (allowSelf && account === target);
+    expect(asked).toEqual(decidedLocally ? [] : [{ groupId: '@TGS#G', memberAccount: account }]);
+  });
+});

@@ -1,0 +1,119 @@
+import type { UnreadCountUpdate } from '../../src/domain/member';
+import { UnreadCountCoalescer } from '../../src/writes/coalescer';
+
+/** A recording `send`: each call is kept with its value and waits until the test settles it. */
+function recordingSend() {
+  const calls: Array<{ label: string; settle: (error?: Error) => void }> = [];
+  const send = (update: UnreadCountUpdate) =>
+    new Promise<void>((resolve, reject) => {
+      calls.push({ label: `${update.memberAccount}:${update.unreadCount}`, settle: (error) => (error ? reject(error) : resolve()) });
+    });
+  return { calls, send, labels: () => calls.map((call) => call.label) };
+}
+
+const WINDOW_MS = 5;
+const update = (memberAccount: string, unreadCount: number): UnreadCountUpdate => ({ groupId: '@TGS#G', memberAccount, unreadCount });
+
+describe('UnreadCountCoalescer rounds (recording send, fake timers)', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('merges identical updates of one window into one call, answered to every caller', async () => {
+    const { send, calls, labels } = recordingSend();
+    const coalescer = new UnreadCountCoalescer(send, { windowMs: WINDOW_MS });
+    const answers = [coalescer.submit(update('bob', 1)), coalescer.submit(update('bob', 1)), coalescer.submit(update('bob', 1))];
+    await jest.advanceTimersByTimeAsync(WINDOW_MS);
+    expect(labels()).toEqual(['bob:1']);
+    calls[0].settle();
+    expect(await Promise.all(answers)).toEqual(Array(3).fill({ unreadCount: 1, coalesced: true }));
+  });
+
+  it('lets the last value of a window win', async () => {
+    const { send, calls, labels } = recordingSend();
+    const coalescer = new UnreadCountCoalescer(send, { windowMs: WINDOW_MS });
+    const answers = [1, 2, 3].map((value) => coalescer.submit(update('bob', value)));
+    await jest.advanceTimersByTimeAsync(WINDOW_MS);
+    expect(labels()).toEqual(['bob:3']);
+    calls[0].settle();
+    expect((await Promise.all(answers)).map((answer) => answer.unreadCount)).toEqual([3, 3, 3]);
+  });
+
+  it('never overlaps calls for one member: updates during a call wait as one next round with the latest value', async () => {
+    const { send, calls, labels } = recordingSend();
+    const coalescer = new UnreadCountCoalescer(send, { windowMs: WINDOW_MS });
+    const first = coalescer.submit(update('bob', 1));
+    await jest.advanceTimersByTimeAsync(WINDOW_MS);
+    const later = [10, 20, 30].map((value) => coalescer.submit(update('bob', value)));
+    await jest.advanceTimersByTimeAsync(WINDOW_MS);
+    expect(labels()).toEqual(['bob:1']); // still one call in flight
+    calls[0].settle();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(labels()).toEqual(['bob:1', 'bob:30']);
+    calls[1].settle();
+    expect(await first).toEqual({ unreadCount: 1, coalesced: false });
+    expect(await Promise.all(later)).toEqual(Array(3).fill({ unreadCount: 30, coalesced: true }));
+    expect(coalescer.pendingUpdates).toBe(0);
+  });
+
+  it('lets an update equal to the value in flight join that call', async () => {
+    const { send, calls, labels } = recordingSend();
+    const coalescer = new UnreadCountCoalescer(send, { windowMs: WINDOW_MS });
+    const first = coalescer.submit(update('bob', 7));
+    await jest.advanceTimersByTimeAsync(WINDOW_MS);
+    const same = coalescer.submit(update('bob', 7));
+    await jest.advanceTimersByTimeAsync(WINDOW_MS);
+    calls[0].settle();
+    await Promise.all([first, same]);
+    expect(labels()).toEqual(['bob:7']);
+  });
+
+  it('sends different members in parallel, and answers each caller when its own member is done', async () => {
+    const { send, calls, labels } = recordingSend();
+    const coalescer = new UnreadCountCoalescer(send, { windowMs: WINDOW_MS });
+    const alice = coalescer.submit(update('alice', 1));
+    const bob = coalescer.submit(update('bob', 2));
+    await jest.advanceTimersByTimeAsync(WINDOW_MS);
+    expect(labels()).toEqual(['alice:1', 'bob:2']);
+    calls[1].settle(); // bob's call ends first
+    expect(await bob).toEqual({ unreadCount: 2, coalesced: false });
+    calls[0].settle();
+    expect(await alice).toEqual({ unreadCount: 1, coalesced: false });
+  });
+
+  it('gives every merged caller the same error, and then sends the member again from scratch', async () => {
+    const { send, calls, labels } = recordingSend();
+    const coalescer = new UnreadCountCoalescer(send, { windowMs: WINDOW_MS });
+    const answers = [coalescer.submit(update('bob', 4)), coalescer.submit(update('bob', 4))];
+    await jest.advanceTimersByTimeAsync(WINDOW_MS);
+    const failure = new Error('IM said no');
+    calls[0].settle(failure);
+    for (const answer of answers) await expect(answer).rejects.toBe(failure);
+    const retried = coalescer.submit(update('bob', 4));
+    await jest.advanceTimersByTimeAsync(WINDOW_MS);
+    calls[1].settle();
+    await retried;
+    expect(labels()).toEqual(['bob:4', 'bob:4']);
+  });
+
+  it('names the latest unanswered update per member, for the shutdown log', async () => {
+    const { send, calls } = recordingSend();
+    const coalescer = new UnreadCountCoalescer(send, { windowMs: WINDOW_MS });
+    const answers = [coalescer.submit(update('bob', 1)), coalescer.submit(update('bob', 2)), coalescer.submit(update('carol', 5))];
+    expect(coalescer.unansweredUpdates()).toEqual([update('bob', 2), update('carol', 5)]);
+    await jest.advanceTimersByTimeAsync(WINDOW_MS);
+    calls.forEach((call) => call.settle());
+    await Promise.all(answers);
+    expect(coalescer.unansweredUpdates()).toEqual([]);
+  });
+
+  it('reports the calls it saved', async () => {
+    const { send, calls } = recordingSend();
+    const merged: number[] = [];
+    const coalescer = new UnreadCountCoalescer(send, { windowMs: WINDOW_MS, onMerged: (extra) => merged.push(extra) });
+    const answers = [1, 2, 3, 4].map((value) => coalescer.submit(update('bob', value)));
+    await jest.advanceTimersByTimeAsync(WINDOW_MS);
+    calls[0].settle();
+    await Promise.all(answers);
+    expect(merged).toEqual([3]);
+  });
+});
