@@ -1,3 +1,4 @@
+import { onCleanup } from '../support/cleanup';
 import { generateKeyPair } from 'jose';
 import { ImCommand } from '../../src/tencent/commands';
 import { JWT_AUDIENCE, JWT_ISSUER, TestIdentityProvider } from '../support/jwks';
@@ -66,52 +67,50 @@ describe('AUTH_MODE=usersig', () => {
 describe('ALLOW_SELF_UPDATE=false', () => {
   it('takes the member’s right over their own count away, and nothing else', async () => {
     const gateway = await startTestGateway({ AUTH_MODE: 'usersig', ALLOW_SELF_UPDATE: 'false' });
-    try {
-      const self = await gateway.graphql(SET_UNREAD, { input: bob }, gateway.userSigHeader('bob'));
-      expect(self.body.errors[0].extensions.code).toBe('FORBIDDEN');
-      expect(self.body.errors[0].message).not.toContain('themself');
-      const owner = await gateway.graphql(SET_UNREAD, { input: bob }, gateway.userSigHeader('alice'));
-      expect(owner.body.errors).toBeUndefined();
-      expect(gateway.simulator!.callsOf(ImCommand.SET_UNREAD_MSG_NUM)).toHaveLength(1);
-    } finally {
+    onCleanup(async () => {
       await gateway.stop();
-    }
+    });
+    const self = await gateway.graphql(SET_UNREAD, { input: bob }, gateway.userSigHeader('bob'));
+    expect(self.body.errors[0].extensions.code).toBe('FORBIDDEN');
+    expect(self.body.errors[0].message).not.toContain('themself');
+    const owner = await gateway.graphql(SET_UNREAD, { input: bob }, gateway.userSigHeader('alice'));
+    expect(owner.body.errors).toBeUndefined();
+    expect(gateway.simulator!.callsOf(ImCommand.SET_UNREAD_MSG_NUM)).toHaveLength(1);
   });
 });
 
 describe('batch authorization', () => {
   it('authorizes each item on its own, with one get_role_in_group per group', async () => {
     const gateway = await startTestGateway({ AUTH_MODE: 'usersig' });
-    try {
-      const simulator = gateway.simulator!;
-      simulator.addGroup({ groupId: '@TGS#CAROLOWNS', type: 'Public', messageCount: 100, members: { carol: 'Owner', bob: 'Member', dave: 'Member' } });
-      simulator.addGroup({ groupId: '@TGS#NOTCAROLS', type: 'Public', messageCount: 100, members: { alice: 'Owner', bob: 'Member', dave: 'Member' } });
-      const response = await gateway.graphql(
-        SET_UNREAD_BATCH,
-        {
-          inputs: [
-            { groupId: '@TGS#CAROLOWNS', memberAccount: 'bob', unreadCount: 1 },
-            { groupId: '@TGS#NOTCAROLS', memberAccount: 'bob', unreadCount: 2 },
-            { groupId: '@TGS#CAROLOWNS', memberAccount: 'dave', unreadCount: 3 },
-            { groupId: '@TGS#NOTCAROLS', memberAccount: 'dave', unreadCount: 4 },
-          ],
-        },
-        gateway.userSigHeader('carol'),
-      );
-      const results = response.body.data.setGroupMemberUnreadCounts.results;
-      expect(results.map((result: { ok: boolean; error: { code: string } | null }) => result.error?.code ?? 'OK')).toEqual([
-        'OK',
-        'FORBIDDEN',
-        'OK',
-        'FORBIDDEN',
-      ]);
-      expect(simulator.unreadCount('@TGS#CAROLOWNS', 'bob')).toBe(1);
-      expect(simulator.unreadCount('@TGS#NOTCAROLS', 'bob')).toBe(0);
-      expect(simulator.callsOf(ImCommand.SET_UNREAD_MSG_NUM)).toHaveLength(2);
-      expect(simulator.callsOf(ImCommand.GET_ROLE_IN_GROUP)).toHaveLength(2);
-    } finally {
+    onCleanup(async () => {
       await gateway.stop();
-    }
+    });
+    const simulator = gateway.simulator!;
+    simulator.addGroup({ groupId: '@TGS#CAROLOWNS', type: 'Public', messageCount: 100, members: { carol: 'Owner', bob: 'Member', dave: 'Member' } });
+    simulator.addGroup({ groupId: '@TGS#NOTCAROLS', type: 'Public', messageCount: 100, members: { alice: 'Owner', bob: 'Member', dave: 'Member' } });
+    const response = await gateway.graphql(
+      SET_UNREAD_BATCH,
+      {
+        inputs: [
+          { groupId: '@TGS#CAROLOWNS', memberAccount: 'bob', unreadCount: 1 },
+          { groupId: '@TGS#NOTCAROLS', memberAccount: 'bob', unreadCount: 2 },
+          { groupId: '@TGS#CAROLOWNS', memberAccount: 'dave', unreadCount: 3 },
+          { groupId: '@TGS#NOTCAROLS', memberAccount: 'dave', unreadCount: 4 },
+        ],
+      },
+      gateway.userSigHeader('carol'),
+    );
+    const results = response.body.data.setGroupMemberUnreadCounts.results;
+    expect(results.map((result: { ok: boolean; error: { code: string } | null }) => result.error?.code ?? 'OK')).toEqual([
+      'OK',
+      'FORBIDDEN',
+      'OK',
+      'FORBIDDEN',
+    ]);
+    expect(simulator.unreadCount('@TGS#CAROLOWNS', 'bob')).toBe(1);
+    expect(simulator.unreadCount('@TGS#NOTCAROLS', 'bob')).toBe(0);
+    expect(simulator.callsOf(ImCommand.SET_UNREAD_MSG_NUM)).toHaveLength(2);
+    expect(simulator.callsOf(ImCommand.GET_ROLE_IN_GROUP)).toHaveLength(2);
   });
 });
 
@@ -168,13 +167,12 @@ describe('AUTH_MODE=jwt with the identity provider down', () => {
     const token = await idp.token('alice');
     await idp.close();
     const gateway = await startTestGateway({ AUTH_MODE: 'jwt', JWT_JWKS_URL: jwksUrl, JWT_ISSUER, JWT_AUDIENCE });
-    try {
-      const response = await gateway.graphql(SET_UNREAD, { input: bob }, { authorization: `Bearer ${token}` });
-      expect(response.status).toBe(503);
-      expect(response.body.errors[0].extensions).toEqual({ code: 'AUTH_UNAVAILABLE', retryable: true });
-    } finally {
+    onCleanup(async () => {
       await gateway.stop();
-    }
+    });
+    const response = await gateway.graphql(SET_UNREAD, { input: bob }, { authorization: `Bearer ${token}` });
+    expect(response.status).toBe(503);
+    expect(response.body.errors[0].extensions).toEqual({ code: 'AUTH_UNAVAILABLE', retryable: true });
   });
 });
 
@@ -183,20 +181,19 @@ describe('reading a member’s role', () => {
     const gateway = await startTestGateway({ AUTH_MODE: 'usersig' });
     const roleOf = (caller: string, memberAccount: string) =>
       gateway.graphql(`{ groupMember(groupId: "@TGS#2CLUZEAEJ", memberAccount: "${memberAccount}") { role } }`, undefined, gateway.userSigHeader(caller));
-    try {
-      expect((await roleOf('bob', 'bob')).body.data.groupMember.role).toBe('Member');
-      expect((await roleOf('administrator', 'alice')).body.data.groupMember.role).toBe('Owner');
-      const callsBefore = gateway.simulator!.callsOf(ImCommand.GET_ROLE_IN_GROUP).length;
-      expect((await roleOf('carol', 'dave')).body.data.groupMember.role).toBe('Member');
-      const calls = gateway.simulator!.callsOf(ImCommand.GET_ROLE_IN_GROUP).slice(callsBefore);
-      expect(calls.map((call) => (call.body as { User_Account: string[] }).User_Account.sort())).toEqual([['carol', 'dave']]); // one batched call
-      for (const [caller, member] of [['bob', 'dave'], ['eve', 'bob']]) {
-        const refused = await roleOf(caller, member);
-        expect(refused.body.errors[0].extensions.code).toBe('FORBIDDEN');
-        expect(refused.body.data).toBeNull();
-      }
-    } finally {
+    onCleanup(async () => {
       await gateway.stop();
+    });
+    expect((await roleOf('bob', 'bob')).body.data.groupMember.role).toBe('Member');
+    expect((await roleOf('administrator', 'alice')).body.data.groupMember.role).toBe('Owner');
+    const callsBefore = gateway.simulator!.callsOf(ImCommand.GET_ROLE_IN_GROUP).length;
+    expect((await roleOf('carol', 'dave')).body.data.groupMember.role).toBe('Member');
+    const calls = gateway.simulator!.callsOf(ImCommand.GET_ROLE_IN_GROUP).slice(callsBefore);
+    expect(calls.map((call) => (call.body as { User_Account: string[] }).User_Account.sort())).toEqual([['carol', 'dave']]); // one batched call
+    for (const [caller, member] of [['bob', 'dave'], ['eve', 'bob']]) {
+      const refused = await roleOf(caller, member);
+      expect(refused.body.errors[0].extensions.code).toBe('FORBIDDEN');
+      expect(refused.body.data).toBeNull();
     }
   });
 });

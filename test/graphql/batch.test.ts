@@ -1,3 +1,4 @@
+import { onCleanup } from '../support/cleanup';
 import { FakeIm } from '../support/fake-im';
 import { SET_UNREAD_BATCH, startTestGateway, type TestGateway } from '../support/gateway';
 
@@ -68,19 +69,18 @@ describe('a batch against an IM that fails for one member', () => {
   it('reports retryable per-item errors with the same code and flags as the single mutation', async () => {
     const fake = new FakeIm((request) => (request.body.Member_Account === 'bob' ? { status: 503, text: 'down' } : { ErrorCode: 0 }));
     const gateway = await startTestGateway({ IM_MAX_RETRIES: '1' }, await fake.start());
-    try {
-      const response = await gateway.graphql(SET_UNREAD_BATCH, {
-        inputs: [
-          { groupId: group, memberAccount: 'bob', unreadCount: 1 },
-          { groupId: group, memberAccount: 'alice', unreadCount: 1 },
-        ],
-      });
-      const [bob, alice] = response.body.data.setGroupMemberUnreadCounts.results;
-      expect(bob).toMatchObject({ ok: false, error: { code: 'IM_UNAVAILABLE', retryable: true, imErrorCode: null } });
-      expect(alice).toMatchObject({ ok: true, error: null });
-    } finally {
+    onCleanup(async () => {
       await gateway.stop();
       await fake.close();
-    }
+    });
+    const response = await gateway.graphql(SET_UNREAD_BATCH, {
+      inputs: [
+        { groupId: group, memberAccount: 'bob', unreadCount: 1 },
+        { groupId: group, memberAccount: 'alice', unreadCount: 1 },
+      ],
+    });
+    const [bob, alice] = response.body.data.setGroupMemberUnreadCounts.results;
+    expect(bob).toMatchObject({ ok: false, error: { code: 'IM_UNAVAILABLE', retryable: true, imErrorCode: null } });
+    expect(alice).toMatchObject({ ok: true, error: null });
   });
 });

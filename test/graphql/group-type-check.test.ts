@@ -1,3 +1,4 @@
+import { onCleanup } from '../support/cleanup';
 import { ImCommand } from '../../src/tencent/commands';
 import { FakeIm, imError, OK_REPLY, type ReceivedRequest } from '../support/fake-im';
 import { SET_UNREAD, SET_UNREAD_BATCH, startTestGateway, type TestGateway } from '../support/gateway';
@@ -75,17 +76,16 @@ describe('group-type check (no silent no-ops)', () => {
   it('keeps the cache bounded, forgetting the least recently used group', async () => {
     const small = groupInfoIm(types);
     const bounded = await startTestGateway({ CHECK_GROUP_TYPE: 'true', GROUP_TYPE_CACHE_SIZE: '2' }, await small.start());
-    try {
-      for (const groupId of ['@TGS#G1', '@TGS#G2', '@TGS#G1', '@TGS#G3', '@TGS#G1', '@TGS#G2']) {
-        expect((await bounded.graphql(SET_UNREAD, input(groupId))).body.errors).toBeUndefined();
-      }
-      // G1 stays (used recently); G2 is pushed out by G3 and looked up again.
-      expect(small.requestsFor(ImCommand.GET_GROUP_INFO).map((request) => request.body.GroupIdList[0])).toEqual(['@TGS#G1', '@TGS#G2', '@TGS#G3', '@TGS#G2']);
-      expect(bounded.core.groupTypes.size).toBe(2);
-    } finally {
+    onCleanup(async () => {
       await bounded.stop();
       await small.close();
+    });
+    for (const groupId of ['@TGS#G1', '@TGS#G2', '@TGS#G1', '@TGS#G3', '@TGS#G1', '@TGS#G2']) {
+      expect((await bounded.graphql(SET_UNREAD, input(groupId))).body.errors).toBeUndefined();
     }
+    // G1 stays (used recently); G2 is pushed out by G3 and looked up again.
+    expect(small.requestsFor(ImCommand.GET_GROUP_INFO).map((request) => request.body.GroupIdList[0])).toEqual(['@TGS#G1', '@TGS#G2', '@TGS#G3', '@TGS#G2']);
+    expect(bounded.core.groupTypes.size).toBe(2);
   });
 
   it('fails an update whose lookup fails (retryable), without a set call', async () => {
@@ -100,14 +100,13 @@ describe('CHECK_GROUP_TYPE=false', () => {
   it('skips the lookup: the set call goes straight out, even where IM will ignore it', async () => {
     const fake = groupInfoIm({ '@TGS#MEET': 'ChatRoom' });
     const gateway = await startTestGateway({ CHECK_GROUP_TYPE: 'false' }, await fake.start());
-    try {
-      const response = await gateway.graphql(SET_UNREAD, input('@TGS#MEET'));
-      expect(response.body.errors).toBeUndefined();
-      expect(fake.requestsFor(ImCommand.GET_GROUP_INFO)).toHaveLength(0);
-      expect(fake.requestsFor(ImCommand.SET_UNREAD_MSG_NUM)).toHaveLength(1);
-    } finally {
+    onCleanup(async () => {
       await gateway.stop();
       await fake.close();
-    }
+    });
+    const response = await gateway.graphql(SET_UNREAD, input('@TGS#MEET'));
+    expect(response.body.errors).toBeUndefined();
+    expect(fake.requestsFor(ImCommand.GET_GROUP_INFO)).toHaveLength(0);
+    expect(fake.requestsFor(ImCommand.SET_UNREAD_MSG_NUM)).toHaveLength(1);
   });
 });

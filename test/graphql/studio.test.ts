@@ -1,3 +1,4 @@
+import { onCleanup } from '../support/cleanup';
 import { createHash } from 'node:crypto';
 import { serverAudits } from 'graphql-http';
 import { startTestGateway, type TestGateway } from '../support/gateway';
@@ -22,15 +23,14 @@ describe('GraphQL over HTTP audits (graphql-http serverAudits)', () => {
 describe('Apollo Studio and Sandbox', () => {
   it('serves the Sandbox landing page and introspection in development', async () => {
     const gateway = await startTestGateway();
-    try {
-      const page = await fetch(`${gateway.url}/graphql`, { headers: { accept: 'text/html' } });
-      expect(page.status).toBe(200);
-      expect(await page.text()).toContain('sandbox');
-      const introspection = await gateway.graphql('{ __schema { queryType { name } } }');
-      expect(introspection.body.data.__schema.queryType.name).toBe('Query');
-    } finally {
+    onCleanup(async () => {
       await gateway.stop();
-    }
+    });
+    const page = await fetch(`${gateway.url}/graphql`, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('sandbox');
+    const introspection = await gateway.graphql('{ __schema { queryType { name } } }');
+    expect(introspection.body.data.__schema.queryType.name).toBe('Query');
   });
 
   it('turns introspection off in production unless GRAPHQL_INTROSPECTION=true', async () => {
@@ -51,63 +51,59 @@ describe('Apollo Studio and Sandbox', () => {
 
   it('answers CORS preflights for allowed origins only', async () => {
     const gateway = await startTestGateway({ CORS_ORIGINS: 'https://studio.apollographql.com,https://console.example.com' });
-    try {
-      const preflight = (origin: string) =>
-        fetch(`${gateway.url}/graphql`, {
-          method: 'OPTIONS',
-          headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
-        });
-      const allowed = await preflight('https://console.example.com');
-      expect(allowed.status).toBe(204);
-      expect(allowed.headers.get('access-control-allow-origin')).toBe('https://console.example.com');
-      expect(allowed.headers.get('access-control-allow-headers')).toContain('content-type');
-      const refused = await preflight('https://evil.example.com');
-      expect(refused.headers.get('access-control-allow-origin')).toBeNull();
-    } finally {
+    onCleanup(async () => {
       await gateway.stop();
-    }
+    });
+    const preflight = (origin: string) =>
+      fetch(`${gateway.url}/graphql`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      });
+    const allowed = await preflight('https://console.example.com');
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://console.example.com');
+    expect(allowed.headers.get('access-control-allow-headers')).toContain('content-type');
+    const refused = await preflight('https://evil.example.com');
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('supports automatic persisted queries', async () => {
     const gateway = await startTestGateway();
-    try {
-      const query = '{ imGateway { simulator } }';
-      const persistedQuery = { version: 1, sha256Hash: createHash('sha256').update(query).digest('hex') };
-      const post = (body: unknown) =>
-        fetch(`${gateway.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json() as Promise<any>);
-      expect((await post({ extensions: { persistedQuery } })).errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
-      expect((await post({ query, extensions: { persistedQuery } })).data.imGateway.simulator).toBe(true);
-      expect((await post({ extensions: { persistedQuery } })).data.imGateway.simulator).toBe(true);
-    } finally {
+    onCleanup(async () => {
       await gateway.stop();
-    }
+    });
+    const query = '{ imGateway { simulator } }';
+    const persistedQuery = { version: 1, sha256Hash: createHash('sha256').update(query).digest('hex') };
+    const post = (body: unknown) =>
+      fetch(`${gateway.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json() as Promise<any>);
+    expect((await post({ extensions: { persistedQuery } })).errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+    expect((await post({ query, extensions: { persistedQuery } })).data.imGateway.simulator).toBe(true);
+    expect((await post({ extensions: { persistedQuery } })).data.imGateway.simulator).toBe(true);
   });
 
   it('keeps CSRF prevention on: a simple form POST is refused before execution', async () => {
     const gateway = await startTestGateway();
-    try {
-      const response = await fetch(`${gateway.url}/graphql?query=${encodeURIComponent('{ imGateway { simulator } }')}`, {
-        method: 'GET',
-      });
-      expect(response.status).toBe(400);
-      expect(await response.text()).toContain('CSRF');
-    } finally {
+    onCleanup(async () => {
       await gateway.stop();
-    }
+    });
+    const response = await fetch(`${gateway.url}/graphql?query=${encodeURIComponent('{ imGateway { simulator } }')}`, {
+      method: 'GET',
+    });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('CSRF');
   });
 
   it('answers 413 to a body above MAX_REQUEST_BODY_BYTES', async () => {
     const gateway = await startTestGateway({ MAX_REQUEST_BODY_BYTES: '2048' });
-    try {
-      const response = await fetch(`${gateway.url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: `{ imGateway { simulator } } # ${'x'.repeat(4096)}` }),
-      });
-      expect(response.status).toBe(413);
-      expect(((await response.json()) as any).errors[0].extensions.code).toBe("PAYLOAD_TOO_LARGE");
-    } finally {
+    onCleanup(async () => {
       await gateway.stop();
-    }
+    });
+    const response = await fetch(`${gateway.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `{ imGateway { simulator } } # ${'x'.repeat(4096)}` }),
+    });
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as any).errors[0].extensions.code).toBe("PAYLOAD_TOO_LARGE");
   });
 });

@@ -1,53 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ImCommand } from '../../src/tencent/commands';
-import { ImSimulator } from '../../src/simulator/simulator';
-import { runTs, type RunningProcess } from '../support/process';
-
-const GROUP = '@TGS#IMPORTPUB';
-const MEMBERS = 3000;
-
-/** A standalone simulator with one big Public group, fast enough that tests can run the import at a high rate. */
-async function startSimulator(): Promise<{ simulator: ImSimulator; env: Record<string, string> }> {
-  const simulator = new ImSimulator({ rateLimitPerSecond: 100_000 });
-  simulator.addGroup({
-    groupId: GROUP,
-    type: 'Public',
-    messageCount: 1_000_000,
-    members: Object.fromEntries(Array.from({ length: MEMBERS }, (_, i) => [`u${i}`, 'Member' as const])),
-  });
-  const baseUrl = await simulator.start();
-  return {
-    simulator,
-    env: { IM_SDKAPPID: String(simulator.sdkAppId), IM_SECRET_KEY: simulator.secretKey, IM_API_BASE_URL: baseUrl, IM_RATE_LIMIT_PER_SECOND: '2000' },
-  };
-}
-
-function importUnread(args: string[], env: Record<string, string>): RunningProcess {
-  return runTs('src/cli.ts', ['import-unread', ...args], env);
-}
-
-function setCalls(simulator: ImSimulator): Array<{ GroupId: string; Member_Account: string; UnreadMsgNum: number }> {
-  return simulator.callsOf(ImCommand.SET_UNREAD_MSG_NUM).map((call) => call.body as never);
-}
-
-function readCsv(path: string): string[][] {
-  return readFileSync(path, 'utf8').trim().split('\n').map((line) => line.split(','));
-}
+import { GROUP, importFixture, importUnread, MEMBERS, readCsv, setCalls } from '../support/import';
 
 describe('import-unread (a real process against the simulator)', () => {
-  let dir: string;
-  let simulator: ImSimulator;
-  let env: Record<string, string>;
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'import-unread-'));
-    ({ simulator, env } = await startSimulator());
-  });
-  afterEach(async () => simulator.close());
+  const fixture = importFixture();
 
   it('applies good CSV rows, writes bad ones to the rejects file with code and message, and exits 0', async () => {
+    const { dir, simulator, env } = fixture;
     const file = join(dir, 'counts.csv');
     const good = Array.from({ length: 200 }, (_, i) => `${GROUP},u${i},${i % 50}`);
     const bad = [
@@ -97,6 +57,7 @@ describe('import-unread (a real process against the simulator)', () => {
   });
 
   it('validates NDJSON without calling IM on --dry-run', async () => {
+    const { dir, simulator, env } = fixture;
     const file = join(dir, 'counts.ndjson');
     writeFileSync(
       file,
@@ -117,6 +78,7 @@ describe('import-unread (a real process against the simulator)', () => {
   });
 
   it('on Ctrl-C finishes what is in flight, saves a checkpoint, and --resume sends only the rest, each row once', async () => {
+    const { dir, simulator, env } = fixture;
     const file = join(dir, 'big.csv');
     const rows = Array.from({ length: MEMBERS }, (_, i) => `${GROUP},u${i},${(i % 97) + 1}`);
     writeFileSync(file, ['groupId,memberAccount,unreadCount', ...rows].join('\n'));
@@ -147,6 +109,7 @@ describe('import-unread (a real process against the simulator)', () => {
   });
 
   it('stops with exit 1 when IM refuses the credentials, and exit 2 without them', async () => {
+    const { dir, env } = fixture;
     const file = join(dir, 'counts.csv');
     writeFileSync(file, `groupId,memberAccount,unreadCount\n${GROUP},u1,1\n${GROUP},u2,2\n`);
     const wrongKey = importUnread([file], { ...env, IM_SECRET_KEY: 'not-the-key' });
@@ -166,6 +129,7 @@ describe('import-unread (a real process against the simulator)', () => {
   });
 
   it('names the integer rule for counts that are not integers, whatever else is wrong with them', async () => {
+    const { dir, env } = fixture;
     const file = join(dir, 'counts.csv');
     writeFileSync(file, ['groupId,memberAccount,unreadCount', `${GROUP},u1,abc`, `${GROUP},u2,`, `${GROUP},u3,1.5`, `${GROUP},u4,99999999999`, `${GROUP},u5,-1`].join('\n'));
     const run = importUnread([file, '--dry-run'], env);
@@ -182,88 +146,8 @@ describe('import-unread (a real process against the simulator)', () => {
     expect(run.stderr()).toMatch(/valid 0, rejected 5/);
   });
 
-  it('keeps the rejects file equal to exactly the rows not applied across a fatal stop, a Ctrl-C and a kill -9', async () => {
-    const file = join(dir, 'resumed.csv');
-    const expectedRejects = new Map<number, string>(); // line → code, from the file's own rows
-    const lines = ['groupId,memberAccount,unreadCount'];
-    for (let i = 0; i < MEMBERS; i++) {
-      const line = lines.length + 1;
-      if (i % 151 === 7) {
-        lines.push(`${GROUP},u${i},lots`);
-        expectedRejects.set(line, 'BAD_USER_INPUT');
-      } else if (i % 173 === 11) {
-        lines.push(`${GROUP},stranger${i},1`); // not a member: IM answers 10007
-        expectedRejects.set(line, 'FORBIDDEN');
-      } else {
-        lines.push(`${GROUP},u${i},${(i % 89) + 1}`);
-      }
-    }
-    writeFileSync(file, lines.join('\n'));
-    const fast = { ...env, IM_RATE_LIMIT_PER_SECOND: '400', IM_MAX_RETRIES: '0' };
-    const port = new URL(env.IM_API_BASE_URL).port;
-    const waitForCalls = async (count: number) => {
-      while (setCalls(simulator).length < count) await new Promise((resolve) => setTimeout(resolve, 10));
-    };
-
-    // 1. IM goes away mid-run: a fatal stop (exit 1) after 20 rows in a row fail.
-    const first = importUnread([file, '--rate', '400'], fast);
-    await waitForCalls(400);
-    await simulator.close();
-    expect(await first.exited).toBe(1);
-    expect(first.stdout()).toContain('IM is unreachable');
-    await simulator.start(Number(port));
-
-    // 2. Resumed, then Ctrl-C (exit 130).
-    const second = importUnread([file, '--resume', '--rate', '400'], fast);
-    const before = setCalls(simulator).length;
-    await waitForCalls(before + 500);
-    second.child.kill('SIGINT');
-    expect(await second.exited).toBe(130);
-
-    // 3. Resumed, then killed outright between two checkpoints.
-    const third = importUnread([file, '--resume', '--rate', '400'], fast);
-    const beforeKill = setCalls(simulator).length;
-    await waitForCalls(beforeKill + 700);
-    third.child.kill('SIGKILL');
-    await third.exited;
-
-    // 4. Resumed to the end.
-    const last = importUnread([file, '--resume', '--rate', '400'], fast);
-    expect(await last.exited).toBe(0);
-
-    const rejects = readCsv(`${file}.rejects.csv`).slice(1);
-    expect(rejects.map((row) => Number(row[3]))).toEqual([...expectedRejects.keys()]); // each once, in line order
-    expect(rejects.map((row) => row[4])).toEqual([...expectedRejects.values()]);
-    for (let i = 0; i < MEMBERS; i++) {
-      if (i % 151 === 7 || i % 173 === 11) continue;
-      expect(simulator.unreadCount(GROUP, `u${i}`)).toBe((i % 89) + 1);
-    }
-    const checkpoint = JSON.parse(readFileSync(`${file}.checkpoint.json`, 'utf8'));
-    expect(checkpoint).toMatchObject({ complete: true, doneThroughLine: MEMBERS + 1, applied: MEMBERS - expectedRejects.size, rejected: expectedRejects.size });
-  }, 90_000);
-
-  it('refuses to resume a file edited anywhere since the checkpoint, even at the same size (exit 2)', async () => {
-    const file = join(dir, 'edited.csv');
-    const note = 'x'.repeat(40); // an extra column the import ignores: puts line 2,500 far past the first 64 KiB
-    const rows = Array.from({ length: MEMBERS }, (_, i) => `${GROUP},u${i},${(i % 9) + 1},${note}`);
-    writeFileSync(file, ['groupId,memberAccount,unreadCount,note', ...rows].join('\n'));
-    const first = importUnread([file, '--rate', '400'], { ...env, IM_RATE_LIMIT_PER_SECOND: '400' });
-    while (setCalls(simulator).length < 100) await new Promise((resolve) => setTimeout(resolve, 10));
-    first.child.kill('SIGINT');
-    expect(await first.exited).toBe(130);
-
-    rows[2500] = `${GROUP},u2500,${((2500 % 9) + 2) % 10},${note}`; // one digit for another: same size
-    writeFileSync(file, ['groupId,memberAccount,unreadCount,note', ...rows].join('\n'));
-    const resumed = importUnread([file, '--resume'], env);
-    expect(await resumed.exited).toBe(2);
-    expect(resumed.stderr()).toContain('changed since the checkpoint was written');
-    writeFileSync(join(dir, 'never-started.csv'), 'groupId,memberAccount,unreadCount\n');
-    const nothing = importUnread([join(dir, 'never-started.csv'), '--resume'], env);
-    expect(await nothing.exited).toBe(2);
-    expect(nothing.stderr()).toContain('nothing to resume');
-  });
-
   it('draws a progress bar with rate and ETA on a terminal', async () => {
+    const { dir } = fixture;
     const file = join(dir, 'tty.csv');
     writeFileSync(file, ['groupId,memberAccount,unreadCount', ...Array.from({ length: 50 }, (_, i) => `${GROUP},u${i},1`)].join('\n'));
     // util-linux `script` runs the command on a pseudo-terminal, as a person would.

@@ -1,3 +1,4 @@
+import { onCleanup } from '../support/cleanup';
 import { ImCommand } from '../../src/tencent/commands';
 import { signUserSig } from '../../src/tencent/usersig';
 import { FakeIm, OK_REPLY } from '../support/fake-im';
@@ -43,61 +44,59 @@ describe('graceful shutdown of a real gateway process', () => {
     const imUrl = await fake.start();
     // 30 calls/s: 150 accepted updates take about 5 s to send, so the signal lands with most still queued.
     const { gateway, base } = await startGatewayProcess(imUrl, { IM_RATE_LIMIT_PER_SECOND: '30', IM_MAX_QUEUE_WAIT_MS: '20000' });
-    try {
-      const burst = Array.from({ length: 150 }, (_, i) =>
-        postGraphQL(`${base}/graphql`, SET_UNREAD, { input: { groupId: GROUP, memberAccount: `m${i}`, unreadCount: i } }, auth),
-      );
-      // Signal once the gateway has accepted all 150 (answered + still pending), however long a busy machine takes.
-      await until(async () => (await acceptedUpdates(base)) >= 150);
-      const sentBeforeSignal = fake.requestsFor(ImCommand.SET_UNREAD_MSG_NUM).length;
-      gateway.child.kill('SIGTERM');
-      await waitForLog(gateway, (line) => line.msg === 'shutting down: finishing accepted updates');
-
-      const readiness = await fetch(`${base}/readyz`);
-      expect(readiness.status).toBe(503);
-      expect((await fetch(`${base}/healthz`)).status).toBe(200);
-      const late = await postGraphQL(`${base}/graphql`, SET_UNREAD, { input: { groupId: GROUP, memberAccount: 'late', unreadCount: 1 } }, auth);
-      expect(late.status).toBe(503);
-      expect(late.body.errors[0].extensions).toEqual({ code: 'SHUTTING_DOWN', retryable: true });
-
-      const responses = await Promise.all(burst);
-      expect(await gateway.exited).toBe(0);
-
-      expect(sentBeforeSignal).toBeLessThan(100); // the signal really came mid-burst
-      const received = new Map(fake.requestsFor(ImCommand.SET_UNREAD_MSG_NUM).map((request) => [request.body.Member_Account, request.body.UnreadMsgNum]));
-      responses.forEach((response, i) => {
-        expect(response.status).toBe(200);
-        expect(response.body.data.setGroupMemberUnreadCount.unreadCount).toBe(i);
-        expect(received.get(`m${i}`)).toBe(i);
-      });
-      expect(received.has('late')).toBe(false);
-      expect(gateway.logs.some((line) => line.msg === 'stopped' && line.unanswered === 0)).toBe(true);
-    } finally {
+    onCleanup(async () => {
       gateway.child.kill('SIGKILL');
       await fake.close();
-    }
+    });
+    const burst = Array.from({ length: 150 }, (_, i) =>
+      postGraphQL(`${base}/graphql`, SET_UNREAD, { input: { groupId: GROUP, memberAccount: `m${i}`, unreadCount: i } }, auth),
+    );
+    // Signal once the gateway has accepted all 150 (answered + still pending), however long a busy machine takes.
+    await until(async () => (await acceptedUpdates(base)) >= 150);
+    const sentBeforeSignal = fake.requestsFor(ImCommand.SET_UNREAD_MSG_NUM).length;
+    gateway.child.kill('SIGTERM');
+    await waitForLog(gateway, (line) => line.msg === 'shutting down: finishing accepted updates');
+
+    const readiness = await fetch(`${base}/readyz`);
+    expect(readiness.status).toBe(503);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const late = await postGraphQL(`${base}/graphql`, SET_UNREAD, { input: { groupId: GROUP, memberAccount: 'late', unreadCount: 1 } }, auth);
+    expect(late.status).toBe(503);
+    expect(late.body.errors[0].extensions).toEqual({ code: 'SHUTTING_DOWN', retryable: true });
+
+    const responses = await Promise.all(burst);
+    expect(await gateway.exited).toBe(0);
+
+    expect(sentBeforeSignal).toBeLessThan(100); // the signal really came mid-burst
+    const received = new Map(fake.requestsFor(ImCommand.SET_UNREAD_MSG_NUM).map((request) => [request.body.Member_Account, request.body.UnreadMsgNum]));
+    responses.forEach((response, i) => {
+      expect(response.status).toBe(200);
+      expect(response.body.data.setGroupMemberUnreadCount.unreadCount).toBe(i);
+      expect(received.get(`m${i}`)).toBe(i);
+    });
+    expect(received.has('late')).toBe(false);
+    expect(gateway.logs.some((line) => line.msg === 'stopped' && line.unanswered === 0)).toBe(true);
   });
 
   it('at SHUTDOWN_TIMEOUT_MS, logs every unsent update with its group, member and value, and exits 1', async () => {
     const fake = new FakeIm(() => ({ json: OK_REPLY, delayMs: 3000 }));
     const imUrl = await fake.start();
     const { gateway, base } = await startGatewayProcess(imUrl, { SHUTDOWN_TIMEOUT_MS: '300', IM_TIMEOUT_MS: '5000' });
-    try {
-      const pending = [3, 4].map((unreadCount) =>
-        postGraphQL(`${base}/graphql`, SET_UNREAD, { input: { groupId: GROUP, memberAccount: `slow${unreadCount}`, unreadCount } }, auth).catch(() => undefined),
-      );
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      gateway.child.kill('SIGTERM');
-      expect(await gateway.exited).toBe(1);
-      const unsent = gateway.logs.filter((line) => String(line.msg).startsWith('UNSENT'));
-      expect(unsent.map(({ groupId, memberAccount, unreadCount }) => ({ groupId, memberAccount, unreadCount })).sort((a, b) => a.unreadCount - b.unreadCount)).toEqual([
-        { groupId: GROUP, memberAccount: 'slow3', unreadCount: 3 },
-        { groupId: GROUP, memberAccount: 'slow4', unreadCount: 4 },
-      ]);
-      await Promise.all(pending);
-    } finally {
+    onCleanup(async () => {
       gateway.child.kill('SIGKILL');
       await fake.close();
-    }
+    });
+    const pending = [3, 4].map((unreadCount) =>
+      postGraphQL(`${base}/graphql`, SET_UNREAD, { input: { groupId: GROUP, memberAccount: `slow${unreadCount}`, unreadCount } }, auth).catch(() => undefined),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    gateway.child.kill('SIGTERM');
+    expect(await gateway.exited).toBe(1);
+    const unsent = gateway.logs.filter((line) => String(line.msg).startsWith('UNSENT'));
+    expect(unsent.map(({ groupId, memberAccount, unreadCount }) => ({ groupId, memberAccount, unreadCount })).sort((a, b) => a.unreadCount - b.unreadCount)).toEqual([
+      { groupId: GROUP, memberAccount: 'slow3', unreadCount: 3 },
+      { groupId: GROUP, memberAccount: 'slow4', unreadCount: 4 },
+    ]);
+    await Promise.all(pending);
   });
 });

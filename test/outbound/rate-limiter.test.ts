@@ -1,3 +1,4 @@
+import { onCleanup } from '../support/cleanup';
 import { PacingRateLimiter } from '../../src/outbound/limiter/memory';
 import { GatewayError } from '../../src/errors';
 import { FakeIm, OK_REPLY } from '../support/fake-im';
@@ -38,17 +39,16 @@ describe('the outbound limit over HTTP', () => {
   it('keeps IM calls within IM_RATE_LIMIT_PER_SECOND in any one-second window at the IM side', async () => {
     const fake = new FakeIm(() => OK_REPLY);
     const gateway = await startTestGateway({ IM_RATE_LIMIT_PER_SECOND: '20', IM_COALESCE_WINDOW_MS: '0' }, await fake.start());
-    try {
-      const responses = await Promise.all(
-        Array.from({ length: 45 }, (_, i) => gateway.graphql(SET_UNREAD, { input: { groupId: '@TGS#2CLUZEAEJ', memberAccount: `m${i}`, unreadCount: 1 } })),
-      );
-      expect(responses.every((response) => response.body.errors === undefined)).toBe(true);
-      expect(fake.requests).toHaveLength(45);
-      expect(maxInAnyWindow(fake.requests.map((request) => request.receivedAt))).toBeLessThanOrEqual(20);
-    } finally {
+    onCleanup(async () => {
       await gateway.stop();
       await fake.close();
-    }
+    });
+    const responses = await Promise.all(
+      Array.from({ length: 45 }, (_, i) => gateway.graphql(SET_UNREAD, { input: { groupId: '@TGS#2CLUZEAEJ', memberAccount: `m${i}`, unreadCount: 1 } })),
+    );
+    expect(responses.every((response) => response.body.errors === undefined)).toBe(true);
+    expect(fake.requests).toHaveLength(45);
+    expect(maxInAnyWindow(fake.requests.map((request) => request.receivedAt))).toBeLessThanOrEqual(20);
   });
 
   it('answers RATE_LIMITED without an IM call once the queue wait would exceed IM_MAX_QUEUE_WAIT_MS', async () => {
@@ -57,22 +57,21 @@ describe('the outbound limit over HTTP', () => {
       { IM_RATE_LIMIT_PER_SECOND: '5', IM_MAX_QUEUE_WAIT_MS: '300', IM_COALESCE_WINDOW_MS: '0' },
       await fake.start(),
     );
-    try {
-      const responses = await Promise.all(
-        Array.from({ length: 10 }, (_, i) => gateway.graphql(SET_UNREAD, { input: { groupId: '@TGS#2CLUZEAEJ', memberAccount: `m${i}`, unreadCount: 1 } })),
-      );
-      const limited = responses.filter((response) => response.body.errors?.[0].extensions.code === 'RATE_LIMITED');
-      const applied = responses.filter((response) => response.body.data?.setGroupMemberUnreadCount);
-      expect(limited.length).toBeGreaterThan(0);
-      expect(applied.length + limited.length).toBe(10);
-      expect(fake.requests).toHaveLength(applied.length);
-      for (const response of limited) {
-        expect(response.body.errors[0].extensions).toMatchObject({ retryable: true, retryAfterMs: expect.any(Number) });
-        expect(response.body.errors[0].extensions.imErrorCode).toBeUndefined();
-      }
-    } finally {
+    onCleanup(async () => {
       await gateway.stop();
       await fake.close();
+    });
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => gateway.graphql(SET_UNREAD, { input: { groupId: '@TGS#2CLUZEAEJ', memberAccount: `m${i}`, unreadCount: 1 } })),
+    );
+    const limited = responses.filter((response) => response.body.errors?.[0].extensions.code === 'RATE_LIMITED');
+    const applied = responses.filter((response) => response.body.data?.setGroupMemberUnreadCount);
+    expect(limited.length).toBeGreaterThan(0);
+    expect(applied.length + limited.length).toBe(10);
+    expect(fake.requests).toHaveLength(applied.length);
+    for (const response of limited) {
+      expect(response.body.errors[0].extensions).toMatchObject({ retryable: true, retryAfterMs: expect.any(Number) });
+      expect(response.body.errors[0].extensions.imErrorCode).toBeUndefined();
     }
   });
 });

@@ -1,3 +1,4 @@
+import { onCleanup } from '../support/cleanup';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,24 +43,20 @@ describe('the documented ways to run and use the package', () => {
         .filter((line) => line.startsWith('{'))
         .map((line) => JSON.parse(line) as Record<string, any>)
         .find((line) => line.msg === msg);
-    let gatewayPid: number | undefined;
-    try {
-      await until(() => logLine('gateway ready') !== undefined || npm.exitCode !== null, 'the gateway to start');
-      const ready = logLine('gateway ready');
-      expect(ready).toBeDefined();
-      gatewayPid = ready!.pid as number;
-      expect(gatewayPid).not.toBe(npm.pid);
-      expect((await fetch(ready!.url.replace('localhost', '127.0.0.1').replace('/graphql', '/healthz'))).status).toBe(200);
+    onCleanup(() => npm.kill('SIGKILL'));
+    await until(() => logLine('gateway ready') !== undefined || npm.exitCode !== null, 'the gateway to start');
+    const ready = logLine('gateway ready');
+    expect(ready).toBeDefined();
+    const gatewayPid: number = ready!.pid;
+    onCleanup(() => isAlive(gatewayPid) && process.kill(gatewayPid, 'SIGKILL'));
+    expect(gatewayPid).not.toBe(npm.pid);
+    expect((await fetch(ready!.url.replace('localhost', '127.0.0.1').replace('/graphql', '/healthz'))).status).toBe(200);
 
-      npm.kill('SIGTERM'); // as a container runtime does: to npm's own process only
-      expect(await npmExited).not.toBeNull();
-      await until(() => !isAlive(gatewayPid!), 'the gateway process to end', 30_000);
-      expect(logLine('shutting down: finishing accepted updates')).toBeDefined();
-      expect(logLine('stopped')).toMatchObject({ unanswered: 0 });
-    } finally {
-      if (gatewayPid !== undefined && isAlive(gatewayPid)) process.kill(gatewayPid, 'SIGKILL');
-      npm.kill('SIGKILL');
-    }
+    npm.kill('SIGTERM'); // as a container runtime does: to npm's own process only
+    expect(await npmExited).not.toBeNull();
+    await until(() => !isAlive(gatewayPid), 'the gateway process to end', 30_000);
+    expect(logLine('shutting down: finishing accepted updates')).toBeDefined();
+    expect(logLine('stopped')).toMatchObject({ unanswered: 0 });
   }, 180_000);
 
   it('the packed package can be required and imported in a fresh project, reflect-metadata and all', () => {

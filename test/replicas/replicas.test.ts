@@ -1,3 +1,4 @@
+import { onCleanup } from '../support/cleanup';
 import { ImCommand } from '../../src/tencent/commands';
 import { signUserSig } from '../../src/tencent/usersig';
 import { maxInAnyWindow } from '../../bench/sliding-window';
@@ -112,33 +113,32 @@ describe('Redis going away and coming back', () => {
     const update = (memberAccount: string, unreadCount: number) =>
       gateway.graphql(SET_UNREAD, { input: { groupId: GROUP, memberAccount, unreadCount } });
     const ready = async () => (await fetch(`${gateway.url}/readyz`)).status;
-    try {
-      expect((await update('before', 1)).body.errors).toBeUndefined();
-      expect(await ready()).toBe(200);
-
-      await redis.stop();
-      const during = await Promise.all(Array.from({ length: 20 }, (_, i) => update(`during${i}`, i)));
-      for (const response of during) {
-        expect(response.body.errors[0].extensions).toMatchObject({ code: 'IM_UNAVAILABLE', retryable: true });
-      }
-      expect(im.requestsFor(ImCommand.SET_UNREAD_MSG_NUM).map((request) => request.body.Member_Account)).toEqual(['before']);
-      expect(await ready()).toBe(503);
-      // Logged when the first reconnect fails (ioredis retries after 100 ms).
-      for (let i = 0; i < 100 && !gateway.logs.text.includes('REDIS UNREACHABLE'); i++) await new Promise((resolve) => setTimeout(resolve, 20));
-      expect(gateway.logs.text).toContain('REDIS UNREACHABLE');
-
-      await redis.restart();
-      for (let i = 0; i < 100 && (await ready()) !== 200; i++) await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(await ready()).toBe(200);
-      expect((await update('after', 3)).body.errors).toBeUndefined();
-      expect(im.requestsFor(ImCommand.SET_UNREAD_MSG_NUM).map((request) => request.body.Member_Account)).toEqual(['before', 'after']);
-      expect(gateway.logs.text).toContain('Redis connection restored');
-      expect(await gateway.stop()).toEqual([]); // nothing left hanging
-    } finally {
+    onCleanup(async () => {
       await gateway.stop();
       await im.close();
       await redis.stop();
+    });
+    expect((await update('before', 1)).body.errors).toBeUndefined();
+    expect(await ready()).toBe(200);
+
+    await redis.stop();
+    const during = await Promise.all(Array.from({ length: 20 }, (_, i) => update(`during${i}`, i)));
+    for (const response of during) {
+      expect(response.body.errors[0].extensions).toMatchObject({ code: 'IM_UNAVAILABLE', retryable: true });
     }
+    expect(im.requestsFor(ImCommand.SET_UNREAD_MSG_NUM).map((request) => request.body.Member_Account)).toEqual(['before']);
+    expect(await ready()).toBe(503);
+    // Logged when the first reconnect fails (ioredis retries after 100 ms).
+    for (let i = 0; i < 100 && !gateway.logs.text.includes('REDIS UNREACHABLE'); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(gateway.logs.text).toContain('REDIS UNREACHABLE');
+
+    await redis.restart();
+    for (let i = 0; i < 100 && (await ready()) !== 200; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await ready()).toBe(200);
+    expect((await update('after', 3)).body.errors).toBeUndefined();
+    expect(im.requestsFor(ImCommand.SET_UNREAD_MSG_NUM).map((request) => request.body.Member_Account)).toEqual(['before', 'after']);
+    expect(gateway.logs.text).toContain('Redis connection restored');
+    expect(await gateway.stop()).toEqual([]); // nothing left hanging
   });
 
   it('starts not ready when Redis is not there yet, and refuses updates instead of using private limits', async () => {
@@ -146,18 +146,17 @@ describe('Redis going away and coming back', () => {
     await redis.stop(); // a port with nothing listening
     const im = okIm();
     const gateway = await startTestGateway({ IM_SHARED_STATE: 'redis', REDIS_URL: redis.url }, await im.start());
-    try {
-      const readiness = await fetch(`${gateway.url}/readyz`);
-      expect(readiness.status).toBe(503);
-      expect(((await readiness.json()) as { reason: string }).reason).toContain('Redis');
-      const response = await gateway.graphql(SET_UNREAD, { input: { groupId: GROUP, memberAccount: 'x', unreadCount: 1 } });
-      expect(response.body.errors[0].extensions).toMatchObject({ code: 'IM_UNAVAILABLE', retryable: true });
-      expect(im.requests).toHaveLength(0);
-      expect(gateway.logs.text).toContain('starting NOT READY');
-    } finally {
+    onCleanup(async () => {
       await gateway.stop();
       await im.close();
-    }
+    });
+    const readiness = await fetch(`${gateway.url}/readyz`);
+    expect(readiness.status).toBe(503);
+    expect(((await readiness.json()) as { reason: string }).reason).toContain('Redis');
+    const response = await gateway.graphql(SET_UNREAD, { input: { groupId: GROUP, memberAccount: 'x', unreadCount: 1 } });
+    expect(response.body.errors[0].extensions).toMatchObject({ code: 'IM_UNAVAILABLE', retryable: true });
+    expect(im.requests).toHaveLength(0);
+    expect(gateway.logs.text).toContain('starting NOT READY');
   });
 });
 
@@ -173,17 +172,16 @@ describe('the group-type cache shared through Redis', () => {
     const imUrl = await im.start();
     const env = { IM_SHARED_STATE: 'redis', REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.keyPrefix, CHECK_GROUP_TYPE: 'true' };
     const replicas = [await startTestGateway(env, imUrl), await startTestGateway(env, imUrl)];
-    try {
-      for (const replica of replicas) {
-        const response = await replica.graphql(SET_UNREAD, { input: { groupId: '@TGS#MEETSHARED', memberAccount: 'bob', unreadCount: 1 } });
-        expect(response.body.errors[0].extensions).toMatchObject({ code: 'UNSUPPORTED_GROUP_TYPE', groupType: 'ChatRoom' });
-      }
-      expect(im.requestsFor(ImCommand.GET_GROUP_INFO)).toHaveLength(1);
-      expect(im.requestsFor(ImCommand.SET_UNREAD_MSG_NUM)).toHaveLength(0);
-    } finally {
+    onCleanup(async () => {
       await Promise.all(replicas.map((replica) => replica.stop()));
       await im.close();
       await redis.stop();
+    });
+    for (const replica of replicas) {
+      const response = await replica.graphql(SET_UNREAD, { input: { groupId: '@TGS#MEETSHARED', memberAccount: 'bob', unreadCount: 1 } });
+      expect(response.body.errors[0].extensions).toMatchObject({ code: 'UNSUPPORTED_GROUP_TYPE', groupType: 'ChatRoom' });
     }
+    expect(im.requestsFor(ImCommand.GET_GROUP_INFO)).toHaveLength(1);
+    expect(im.requestsFor(ImCommand.SET_UNREAD_MSG_NUM)).toHaveLength(0);
   });
 });

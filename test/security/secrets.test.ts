@@ -1,3 +1,4 @@
+import { onCleanup } from '../support/cleanup';
 import { FakeIm, imError, OK_REPLY } from '../support/fake-im';
 import { SET_UNREAD, SET_UNREAD_BATCH, startTestGateway, TEST_SECRET_KEY } from '../support/gateway';
 import { JWT_AUDIENCE, JWT_ISSUER, TestIdentityProvider } from '../support/jwks';
@@ -17,24 +18,23 @@ describe('secrets', () => {
     const fake = new FakeIm((_request, index) => replies[index % replies.length]());
     const gateway = await startTestGateway({ IM_MAX_RETRIES: '1', IM_TIMEOUT_MS: '200', LOG_LEVEL: 'trace' }, await fake.start());
     const bodies: string[] = [];
-    try {
-      for (let i = 0; i < 10; i++) {
-        const response = await gateway.graphql(SET_UNREAD, { input: { groupId: '@TGS#2CLUZEAEJ', memberAccount: `m${i}`, unreadCount: i } });
-        bodies.push(JSON.stringify(response.body));
-      }
-      const batch = await gateway.graphql(SET_UNREAD_BATCH, {
-        inputs: [
-          { groupId: '@TGS#2CLUZEAEJ', memberAccount: 'x', unreadCount: 1 },
-          { groupId: '', memberAccount: 'y', unreadCount: 1 },
-        ],
-      });
-      bodies.push(JSON.stringify(batch.body));
-      const broken = await fetch(`${gateway.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' });
-      bodies.push(await broken.text());
-    } finally {
+    onCleanup(async () => {
       await gateway.stop();
       await fake.close();
+    });
+    for (let i = 0; i < 10; i++) {
+      const response = await gateway.graphql(SET_UNREAD, { input: { groupId: '@TGS#2CLUZEAEJ', memberAccount: `m${i}`, unreadCount: i } });
+      bodies.push(JSON.stringify(response.body));
     }
+    const batch = await gateway.graphql(SET_UNREAD_BATCH, {
+      inputs: [
+        { groupId: '@TGS#2CLUZEAEJ', memberAccount: 'x', unreadCount: 1 },
+        { groupId: '', memberAccount: 'y', unreadCount: 1 },
+      ],
+    });
+    bodies.push(JSON.stringify(batch.body));
+    const broken = await fetch(`${gateway.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' });
+    bodies.push(await broken.text());
     const userSigs = [...new Set(fake.requests.map((request) => request.query.usersig))];
     expect(userSigs.length).toBeGreaterThanOrEqual(1);
     expect(gateway.core.adminUserSig.signedCount).toBeGreaterThanOrEqual(2); // 70001 made it re-sign
@@ -57,29 +57,28 @@ describe('secrets', () => {
     const credentials: string[] = [];
     const bodies: string[] = [];
     const input = { groupId: '@TGS#2CLUZEAEJ', memberAccount: 'bob', unreadCount: 2 };
-    try {
-      const sig = (identifier: string, secretKey: string, nowSeconds?: number) =>
-        signUserSig({ sdkAppId: simulator.sdkAppId, secretKey, identifier, expireSeconds: 60, nowSeconds });
-      const userSigs = [
-        sig('alice', simulator.secretKey),
-        sig('eve', simulator.secretKey), // valid, but FORBIDDEN
-        sig('administrator', 'wrong-key'),
-        sig('administrator', simulator.secretKey, Math.floor(Date.now() / 1000) - 3600),
-      ];
-      for (const userSig of userSigs) {
-        credentials.push(userSig);
-        const response = await userSigGateway.graphql(SET_UNREAD, { input }, { authorization: `UserSig ${userSig}` });
-        bodies.push(JSON.stringify(response.body));
-      }
-      const tokens = [await idp.token('alice'), await idp.token('alice', { audience: 'other' }), await idp.token('eve')];
-      for (const token of tokens) {
-        credentials.push(token);
-        const response = await jwtGateway.graphql(SET_UNREAD, { input }, { authorization: `Bearer ${token}` });
-        bodies.push(JSON.stringify(response.body));
-      }
-    } finally {
+    onCleanup(async () => {
       await Promise.all([userSigGateway.stop(), jwtGateway.stop()]);
       await idp.close();
+    });
+    const sig = (identifier: string, secretKey: string, nowSeconds?: number) =>
+      signUserSig({ sdkAppId: simulator.sdkAppId, secretKey, identifier, expireSeconds: 60, nowSeconds });
+    const userSigs = [
+      sig('alice', simulator.secretKey),
+      sig('eve', simulator.secretKey), // valid, but FORBIDDEN
+      sig('administrator', 'wrong-key'),
+      sig('administrator', simulator.secretKey, Math.floor(Date.now() / 1000) - 3600),
+    ];
+    for (const userSig of userSigs) {
+      credentials.push(userSig);
+      const response = await userSigGateway.graphql(SET_UNREAD, { input }, { authorization: `UserSig ${userSig}` });
+      bodies.push(JSON.stringify(response.body));
+    }
+    const tokens = [await idp.token('alice'), await idp.token('alice', { audience: 'other' }), await idp.token('eve')];
+    for (const token of tokens) {
+      credentials.push(token);
+      const response = await jwtGateway.graphql(SET_UNREAD, { input }, { authorization: `Bearer ${token}` });
+      bodies.push(JSON.stringify(response.body));
     }
     expect(bodies.filter((body) => body.includes('UNAUTHENTICATED'))).toHaveLength(3);
     expect(bodies.filter((body) => body.includes('FORBIDDEN'))).toHaveLength(2);

@@ -1,3 +1,4 @@
+import { onCleanup } from '../support/cleanup';
 import { FakeIm, imError, OK_REPLY, type ReceivedRequest } from '../support/fake-im';
 import { SET_UNREAD, startTestGateway, type TestGateway } from '../support/gateway';
 
@@ -102,15 +103,14 @@ describe('a failing call', () => {
       return imError(10010, 'group gone');
     });
     const gateway = await startTestGateway({}, await fake.start());
-    try {
-      const responses = await Promise.all(Array.from({ length: 6 }, () => gateway.graphql(SET_UNREAD, input('bob', 2))));
-      expect(fake.requests).toHaveLength(1);
-      for (const response of responses) {
-        expect(response.body.errors[0].extensions).toEqual({ code: 'GROUP_NOT_FOUND', retryable: false, imErrorCode: 10010, imErrorInfo: 'group gone' });
-      }
-    } finally {
+    onCleanup(async () => {
       await gateway.stop();
       await fake.close();
+    });
+    const responses = await Promise.all(Array.from({ length: 6 }, () => gateway.graphql(SET_UNREAD, input('bob', 2))));
+    expect(fake.requests).toHaveLength(1);
+    for (const response of responses) {
+      expect(response.body.errors[0].extensions).toEqual({ code: 'GROUP_NOT_FOUND', retryable: false, imErrorCode: 10010, imErrorInfo: 'group gone' });
     }
   });
 });

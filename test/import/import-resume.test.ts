@@ -1,0 +1,91 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GROUP, importFixture, importUnread, MEMBERS, readCsv, setCalls } from '../support/import';
+
+// The import's bookkeeping across interruptions (issue: the rejects file must equal exactly the rows not applied).
+describe('import-unread --resume (a real process against the simulator)', () => {
+  const fixture = importFixture();
+
+  it('keeps the rejects file equal to exactly the rows not applied across a fatal stop, a Ctrl-C and a kill -9', async () => {
+    const { dir, simulator, env } = fixture;
+    const file = join(dir, 'resumed.csv');
+    const expectedRejects = new Map<number, string>(); // line → code, from the file's own rows
+    const lines = ['groupId,memberAccount,unreadCount'];
+    for (let i = 0; i < MEMBERS; i++) {
+      const line = lines.length + 1;
+      if (i % 151 === 7) {
+        lines.push(`${GROUP},u${i},lots`);
+        expectedRejects.set(line, 'BAD_USER_INPUT');
+      } else if (i % 173 === 11) {
+        lines.push(`${GROUP},stranger${i},1`); // not a member: IM answers 10007
+        expectedRejects.set(line, 'FORBIDDEN');
+      } else {
+        lines.push(`${GROUP},u${i},${(i % 89) + 1}`);
+      }
+    }
+    writeFileSync(file, lines.join('\n'));
+    const fast = { ...env, IM_RATE_LIMIT_PER_SECOND: '400', IM_MAX_RETRIES: '0' };
+    const port = new URL(env.IM_API_BASE_URL).port;
+    const waitForCalls = async (count: number) => {
+      while (setCalls(simulator).length < count) await new Promise((resolve) => setTimeout(resolve, 10));
+    };
+
+    // 1. IM goes away mid-run: a fatal stop (exit 1) after 20 rows in a row fail.
+    const first = importUnread([file, '--rate', '400'], fast);
+    await waitForCalls(400);
+    await simulator.close();
+    expect(await first.exited).toBe(1);
+    expect(first.stdout()).toContain('IM is unreachable');
+    await simulator.start(Number(port));
+
+    // 2. Resumed, then Ctrl-C (exit 130).
+    const second = importUnread([file, '--resume', '--rate', '400'], fast);
+    const before = setCalls(simulator).length;
+    await waitForCalls(before + 500);
+    second.child.kill('SIGINT');
+    expect(await second.exited).toBe(130);
+
+    // 3. Resumed, then killed outright between two checkpoints.
+    const third = importUnread([file, '--resume', '--rate', '400'], fast);
+    const beforeKill = setCalls(simulator).length;
+    await waitForCalls(beforeKill + 700);
+    third.child.kill('SIGKILL');
+    await third.exited;
+
+    // 4. Resumed to the end.
+    const last = importUnread([file, '--resume', '--rate', '400'], fast);
+    expect(await last.exited).toBe(0);
+
+    const rejects = readCsv(`${file}.rejects.csv`).slice(1);
+    expect(rejects.map((row) => Number(row[3]))).toEqual([...expectedRejects.keys()]); // each once, in line order
+    expect(rejects.map((row) => row[4])).toEqual([...expectedRejects.values()]);
+    for (let i = 0; i < MEMBERS; i++) {
+      if (i % 151 === 7 || i % 173 === 11) continue;
+      expect(simulator.unreadCount(GROUP, `u${i}`)).toBe((i % 89) + 1);
+    }
+    const checkpoint = JSON.parse(readFileSync(`${file}.checkpoint.json`, 'utf8'));
+    expect(checkpoint).toMatchObject({ complete: true, doneThroughLine: MEMBERS + 1, applied: MEMBERS - expectedRejects.size, rejected: expectedRejects.size });
+  }, 90_000);
+
+  it('refuses to resume a file edited anywhere since the checkpoint, even at the same size (exit 2)', async () => {
+    const { dir, simulator, env } = fixture;
+    const file = join(dir, 'edited.csv');
+    const note = 'x'.repeat(40); // an extra column the import ignores: puts line 2,500 far past the first 64 KiB
+    const rows = Array.from({ length: MEMBERS }, (_, i) => `${GROUP},u${i},${(i % 9) + 1},${note}`);
+    writeFileSync(file, ['groupId,memberAccount,unreadCount,note', ...rows].join('\n'));
+    const first = importUnread([file, '--rate', '400'], { ...env, IM_RATE_LIMIT_PER_SECOND: '400' });
+    while (setCalls(simulator).length < 100) await new Promise((resolve) => setTimeout(resolve, 10));
+    first.child.kill('SIGINT');
+    expect(await first.exited).toBe(130);
+
+    rows[2500] = `${GROUP},u2500,${((2500 % 9) + 2) % 10},${note}`; // one digit for another: same size
+    writeFileSync(file, ['groupId,memberAccount,unreadCount,note', ...rows].join('\n'));
+    const resumed = importUnread([file, '--resume'], env);
+    expect(await resumed.exited).toBe(2);
+    expect(resumed.stderr()).toContain('changed since the checkpoint was written');
+    writeFileSync(join(dir, 'never-started.csv'), 'groupId,memberAccount,unreadCount\n');
+    const nothing = importUnread([join(dir, 'never-started.csv'), '--resume'], env);
+    expect(await nothing.exited).toBe(2);
+    expect(nothing.stderr()).toContain('nothing to resume');
+  });
+});
