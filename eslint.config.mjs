@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'coverage/**', 'node_modules/**', 'src/client/generated.ts'] },
+  { ignores: ['dist/**', 'coverage/**', 'node_modules/**', 'packages/*/src/generated.ts', 'packages/*/dist/**'] },
   {
     files: ['**/*.ts'],
     extends: [js.configs.recommended, ...tseslint.configs.recommendedTypeChecked],

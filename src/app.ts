@@ -90,6 +90,11 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   const port = await http.listen(config.port, config.host);
   const url = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`;
   logger.info({ url: `${url}${GRAPHQL_PATH}`, imHost: new URL(endpoint.baseUrl).host, simulator: simulator !== undefined }, 'gateway ready');
+  // The landing page needs the internet (Apollo's CDN); offline, this is the way in.
+  logger.info(
+    { healthz: `${url}/healthz`, curl: `curl -s ${url}${GRAPHQL_PATH} -H 'content-type: application/json' -d '{"query":"{ imGateway { host simulator } }"}'` },
+    'try it: open the URL in a browser for Apollo Sandbox, or run the curl',
+  );
 
   let stopping: Promise<UnreadCountUpdate[]> | undefined;
   const stop = (): Promise<UnreadCountUpdate[]> =>

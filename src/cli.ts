@@ -8,6 +8,8 @@ import { EXIT } from './cli/exit-codes';
 const [command, ...args] = process.argv.slice(2);
 if (command === 'serve') {
   void import('./main'); // the gateway itself, in this process, so signals reach it directly
+} else if (command === 'usersig') {
+  void import('./cli/usersig').then(({ usersig }) => process.exit(usersig(args)));
 } else {
   void import('./cli/import-unread').then(({ importUnread }) => importUnread(command === undefined ? [] : [command, ...args])).then(
     (code) => process.exit(code),

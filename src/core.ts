@@ -97,6 +97,13 @@ export class GatewayCore {
     this.setUnreadCount = new SetUnreadCount({ checkGroupType: settings.checkGroupType, ...policy }, this.groupTypes, this.coalescer);
   }
 
+  /** True when the IM endpoint is a simulator: asked of a custom base URL once; region hosts are Tencent's. */
+  async servedBySimulator(): Promise<boolean> {
+    const { target } = this.settings;
+    if (target.kind === 'simulator') return true;
+    return target.region === undefined ? this.client.servedBySimulator() : false;
+  }
+
   /** Resolves once the shared state is reachable (true), or after `timeoutMs` (false); at once without replicas. */
   async whenReady(timeoutMs: number): Promise<boolean> {
     return this.replicas === undefined ? true : this.replicas.whenReady(timeoutMs);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 const root = join(__dirname, '..');
 
-describe('generated client documents (src/client/generated.ts)', () => {
+describe('generated client documents (packages/client/src/generated.ts)', () => {
   it('are what `npm run codegen` produces from schema.graphql and operations/ today', () => {
     // codegen's CLI is ESM-only inside; run it as users do. --check exits 1 when the file would change.
     const run = spawnSync(process.execPath, [join(root, 'node_modules/@graphql-codegen/cli/cjs/bin.js'), '--config', 'codegen.yml', '--check'], {

@@ -13,9 +13,11 @@ import { EXIT } from './exit-codes';
 const IMPORT_MAX_QUEUE_WAIT_MS = 5 * 60_000;
 
 const USAGE = `Usage: im-graphql-gateway serve
+       im-graphql-gateway usersig <account> [--expire <seconds>]
        im-graphql-gateway import-unread <file> [options]
 
 serve: runs the gateway (as \`npm start\` does).
+usersig: prints a UserSig for <account>, signed with IM_SDKAPPID and IM_SECRET_KEY (see usersig --help).
 
 Sets unread counts in bulk from a CSV (groupId,memberAccount,unreadCount with a header) or NDJSON file,
 through the gateway's own client, group-type check, coalescer, rate limiter and retries. Reads the IM_*

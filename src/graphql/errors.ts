@@ -55,5 +55,17 @@ function isApolloRequestError(formatted: GraphQLFormattedError): boolean {
 
 function fromFormatted(formatted: GraphQLFormattedError): ClientError {
   const { code, stacktrace: _stacktrace, ...details } = formatted.extensions ?? {};
-  return { ...details, code: String(code), message: formatted.message, retryable: false };
+  const field = code === GatewayErrorCode.BAD_USER_INPUT ? variableField(formatted.message) : undefined;
+  return { ...details, ...(field === undefined ? {} : { field }), code: String(code), message: formatted.message, retryable: false };
+}
+
+/**
+ * The `field` of a variable that did not coerce, as graphql-js names it: `Variable "$input" got invalid value
+ * 1.5 at "input.unreadCount"` → `input.unreadCount`; a variable missing or wrong as a whole → its name. So a
+ * fractional, too large or string count in variables names its field like the gateway's own rules do.
+ */
+function variableField(message: string): string | undefined {
+  const at = /^Variable "\$[^"]+" got invalid value .* at "([^"]+)"; /s.exec(message);
+  if (at !== null) return at[1];
+  return /^Variable "\$([^"]+)" /.exec(message)?.[1];
 }

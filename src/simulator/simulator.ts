@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { DEFAULT_SIMULATOR_SDKAPPID } from '../config/defaults';
 import type { GroupRole, GroupType } from '../domain/group';
 import { isImGroupId } from '../domain/ids';
+import { SIMULATOR_MARKER_HEADER } from '../tencent/client';
 import { ImCommand } from '../tencent/commands';
 import { MAX_ACCOUNTS_PER_ROLE_CALL, MAX_GROUPS_PER_INFO_CALL } from '../tencent/commands';
 import { UserSigError, verifyUserSig, type UserSigRejection } from '../tencent/usersig';
@@ -110,6 +111,7 @@ export class ImSimulator {
   }
 
   private handle(request: IncomingMessage, response: ServerResponse): void {
+    response.setHeader(SIMULATOR_MARKER_HEADER, 'im-graphql-gateway');
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {

@@ -8,6 +8,10 @@ import { fromImReply } from './error-table';
 
 /** Default keep-alive connections to the IM host; enough for 200 calls/s at a few hundred ms each. */
 const DEFAULT_IM_CONNECTIONS = 64;
+/** The header the IM simulator (built-in or standalone) puts on every reply, so a gateway can say what it talks to. */
+export const SIMULATOR_MARKER_HEADER = 'x-im-simulator';
+/** How long the one-time "is this a simulator?" probe may take. */
+const SIMULATOR_PROBE_TIMEOUT_MS = 2000;
 /** The largest `random` value IM accepts: a 32-bit unsigned integer. */
 const MAX_UINT32 = 0xffffffff;
 
@@ -30,6 +34,7 @@ export class ImHttpClient {
   private readonly pool: Pool;
   private readonly pathPrefix: string;
   private readonly timeoutMs: number;
+  private simulatorProbe?: Promise<boolean>;
 
   constructor(private readonly options: ImHttpClientOptions) {
     const base = new URL(options.baseUrl);
@@ -71,6 +76,21 @@ export class ImHttpClient {
     if (statusCode !== 200) throw imUnavailable(`HTTP ${statusCode}`);
     return parseReply(text);
   };
+
+  /**
+   * Whether the base URL is served by the IM simulator: one GET of its root, whose reply carries the
+   * simulator's marker header; asked once and remembered. Never throws (unreachable: false).
+   */
+  servedBySimulator(): Promise<boolean> {
+    this.simulatorProbe ??= this.pool
+      .request({ method: 'GET', path: `${this.pathPrefix}/`, signal: AbortSignal.timeout(SIMULATOR_PROBE_TIMEOUT_MS) })
+      .then(async (response) => {
+        await response.body.dump();
+        return response.headers[SIMULATOR_MARKER_HEADER] !== undefined;
+      })
+      .catch(() => false);
+    return this.simulatorProbe;
+  }
 
   async close(): Promise<void> {
     await this.pool.close();

@@ -6,7 +6,7 @@ import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse, print } from 'graphql';
-import { GroupMemberRoleDocument, SetGroupMemberUnreadCountDocument } from '../../src/client/generated';
+import { GroupMemberRoleDocument, SetGroupMemberUnreadCountDocument } from '../../packages/client/src/generated';
 import { postGraphQL, startTestGateway, type TestGateway } from '../support/gateway';
 
 const GROUP = '@TGS#2CLUZEAEJ';

@@ -33,6 +33,17 @@ describe('Apollo Studio and Sandbox', () => {
     expect(introspection.body.data.__schema.queryType.name).toBe('Query');
   });
 
+  it('logs a way in that needs no CDN: a curl that works as logged, and the /healthz URL', async () => {
+    const gateway = await startTestGateway();
+    onCleanup(() => gateway.stop());
+    const line = gateway.logs.lines.map((text) => JSON.parse(text) as Record<string, string>).find((entry) => entry.msg.startsWith('try it'));
+    expect(line?.healthz).toBe(`${gateway.url}/healthz`);
+    expect((await fetch(line!.healthz)).status).toBe(200);
+    const [, url, body] = /^curl -s (\S+) -H 'content-type: application\/json' -d '(.*)'$/.exec(line!.curl)!;
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(await response.json()).toEqual({ data: { imGateway: { host: expect.any(String), simulator: true } } });
+  });
+
   it('turns introspection off in production unless GRAPHQL_INTROSPECTION=true', async () => {
     for (const [env, allowed] of [
       [{ NODE_ENV: 'production' }, false],

@@ -1,5 +1,5 @@
 import { onCleanup } from '../support/cleanup';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,7 +59,7 @@ describe('the documented ways to run and use the package', () => {
     expect(logLine('stopped')).toMatchObject({ unanswered: 0 });
   }, 180_000);
 
-  it('the packed package can be required and imported in a fresh project, reflect-metadata and all', () => {
+  it('the packed package can be required and imported in a fresh project, reflect-metadata and all, and its bin serves', async () => {
     const work = mkdtempSync(join(tmpdir(), 'packed-'));
     execFileSync('npm', ['pack', '--silent', '--pack-destination', work], { cwd: ROOT, env: userEnv(), stdio: 'pipe' });
     const tarball = readdirSync(work).find((name) => name.endsWith('.tgz'));
@@ -85,5 +85,57 @@ describe('the documented ways to run and use the package', () => {
     expect(JSON.parse(required.trim().split('\n').pop()!)).toEqual({ account: 'bob', simulator: 'function', status: true });
     const imported = execFileSync('node', ['--input-type=module', '-e', `import * as gateway from 'im-graphql-gateway'; ${script}`], { cwd: project, encoding: 'utf8' });
     expect(JSON.parse(imported.trim().split('\n').pop()!)).toEqual({ account: 'bob', simulator: 'function', status: true });
+
+    // `im-graphql-gateway serve` from the installed bin: SIGTERM to that process drains and exits 0.
+    const serve = spawn(join(project, 'node_modules', '.bin', 'im-graphql-gateway'), ['serve'], { cwd: project, env: userEnv({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' }), stdio: ['ignore', 'pipe', 'pipe'] });
+    onCleanup(() => serve.kill('SIGKILL'));
+    let out = '';
+    serve.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    const exited = new Promise<number | null>((resolve) => serve.once('exit', (code) => resolve(code)));
+    await until(() => out.includes('"gateway ready"') || serve.exitCode !== null, 'serve to start');
+    serve.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(out).toContain('"msg":"stopped"');
   }, 240_000);
+
+  it('the frontend package installs alone beside graphql: no server code, types under old and new module resolution', () => {
+    const work = mkdtempSync(join(tmpdir(), 'client-pack-'));
+    execFileSync('npm', ['pack', '--silent', '--pack-destination', work], { cwd: join(ROOT, 'packages', 'client'), env: userEnv(), stdio: 'pipe' });
+    const tarball = readdirSync(work).find((name) => name.endsWith('.tgz'))!;
+    const project = join(work, 'app');
+    execFileSync('mkdir', [project]);
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
+    execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', 'graphql@16', join(work, tarball)], { cwd: project, env: userEnv(), stdio: 'pipe' });
+    // graphql, the client, and its one types-only dependency: nothing of the server.
+    const installed = execFileSync('npm', ['ls', '--all', '--parseable'], { cwd: project, encoding: 'utf8' }).trim().split('\n').slice(1).map((path) => path.slice(path.lastIndexOf('node_modules/') + 13)).sort();
+    expect(installed).toEqual(['@graphql-typed-document-node/core', 'graphql', 'im-graphql-gateway-client']);
+
+    const used = `const { SetGroupMemberUnreadCountDocument, gatewayErrorCode } = require('im-graphql-gateway-client');
+      console.log(SetGroupMemberUnreadCountDocument.definitions[0].name.value, gatewayErrorCode({ errors: [{ extensions: { code: 'RATE_LIMITED' } }] }));`;
+    expect(execFileSync('node', ['-e', used], { cwd: project, encoding: 'utf8' }).trim()).toBe('SetGroupMemberUnreadCount RATE_LIMITED');
+    writeFileSync(
+      join(project, 'app.ts'),
+      `import { SetGroupMemberUnreadCountDocument, gatewayErrorCode, type GatewayErrorCode, type SetGroupMemberUnreadCountMutationVariables } from 'im-graphql-gateway-client';
+      const variables: SetGroupMemberUnreadCountMutationVariables = { input: { groupId: 'g', memberAccount: 'bob', unreadCount: 1 } };
+      const code: GatewayErrorCode | undefined = gatewayErrorCode(new Error('x'));
+      export const used = [SetGroupMemberUnreadCountDocument, variables, code];\n`,
+    );
+    const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    for (const resolution of [['--module', 'commonjs', '--moduleResolution', 'node10', '--ignoreDeprecations', '5.0'], ['--module', 'nodenext', '--moduleResolution', 'nodenext']]) {
+      execFileSync(process.execPath, [tsc, '--noEmit', '--strict', '--skipLibCheck', ...resolution, 'app.ts'], { cwd: project, encoding: 'utf8' });
+    }
+  }, 240_000);
+
+  it('`npm run import-unread` interrupted during its build says so and exits 130', async () => {
+    const run = spawn(process.execPath, [join(ROOT, 'scripts', 'cli.js'), 'import-unread', 'never-read.csv', '--dry-run'], { cwd: ROOT, env: userEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    onCleanup(() => run.kill('SIGKILL'));
+    let err = '';
+    run.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
+    const exited = new Promise<number | null>((resolve) => run.once('exit', (code) => resolve(code)));
+    // Once the build (tsc) is running as its child, Ctrl-C.
+    await until(() => spawnSync('ps', ['-o', 'args=', '--ppid', String(run.pid)], { encoding: 'utf8' }).stdout.includes('tsc') || run.exitCode !== null, 'the build to start');
+    run.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(err).toContain('interrupted while building; nothing was sent to IM');
+  }, 60_000);
 });

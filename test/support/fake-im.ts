@@ -40,6 +40,8 @@ export interface FakeImOptions {
 export class FakeIm {
   readonly requests: ReceivedRequest[] = [];
   readonly groupInfoRequests: ReceivedRequest[] = [];
+  /** Requests that are not IM calls (not POST). */
+  readonly otherRequests: ReceivedRequest[] = [];
   private server?: Server;
   private readonly sockets = new Set<import('node:net').Socket>();
   handler: FakeHandler;
@@ -91,6 +93,12 @@ export class FakeIm {
       headers: request.headers,
       receivedAt: Date.now(),
     };
+    if (received.method !== 'POST') {
+      // Not an IM call (IM's REST API is POST only): e.g. the gateway asking once whether this is a simulator.
+      this.otherRequests.push(received);
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
     const groupTypes = this.options.groupTypes ?? {};
     if (received.command === GET_GROUP_INFO && groupTypes !== 'scripted') {
       this.groupInfoRequests.push(received);

@@ -8,7 +8,10 @@ export class ImGatewayStatus {
   @Field({ description: 'The host IM calls go to.' })
   host!: string;
 
-  @Field({ description: 'True when the built-in IM simulator answers instead of Tencent (no IM_SECRET_KEY set).' })
+  @Field({
+    description:
+      'True when an IM simulator answers instead of Tencent: the built-in one (no IM_SECRET_KEY set), or the standalone one (`npm run simulator`) behind IM_API_BASE_URL, recognised by the marker header on its replies.',
+  })
   simulator!: boolean;
 
   @Field(() => ID, { description: 'The IM SDKAppID in use (an ID: app IDs can exceed Int).' })

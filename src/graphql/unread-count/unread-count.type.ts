@@ -38,6 +38,15 @@ export class UnreadCountError {
 
   @Field({ description: 'True when the same update may succeed if sent again later.' })
   retryable!: boolean;
+
+  @Field({ nullable: true, description: 'For BAD_USER_INPUT: the field at fault, e.g. `inputs[3].memberAccount`.' })
+  field?: string;
+
+  @Field({ nullable: true, description: 'For UNSUPPORTED_GROUP_TYPE: the group\'s type (ChatRoom or AVChatRoom).' })
+  groupType?: string;
+
+  @Field(() => Int, { nullable: true, description: 'For RATE_LIMITED from the gateway\'s queue: how long to wait before retrying, in ms.' })
+  retryAfterMs?: number;
 }
 
 @ObjectType({ description: 'The outcome of one item of a batch update.' })
