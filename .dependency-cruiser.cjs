@@ -20,14 +20,14 @@ module.exports = {
       name: 'import-command-stays-framework-free',
       severity: 'error',
       comment: 'The bulk import reaches neither type-graphql nor Apollo Server (it runs without the GraphQL server).',
-      from: { path: '^src/(cli/import-unread\\.ts|import/)' },
+      from: { path: '^src/(cli/(import-unread|verify-unread|usersig)\\.ts|import/)' },
       to: { path: 'node_modules/(type-graphql|@apollo/server|@apollo/subgraph)/', reachable: true },
     },
     {
       name: 'below-graphql',
       severity: 'error',
       comment: 'The core (tencent, outbound, writes, groups, replicas, auth, config, domain) knows nothing of GraphQL or HTTP.',
-      from: { path: '^src/(tencent|outbound|writes|groups|replicas|auth|config|domain|lib|import)/|^src/(core|errors)\\.ts$' },
+      from: { path: '^src/(tencent|outbound|writes|reads|groups|replicas|auth|config|domain|lib|import)/|^src/(core|errors)\\.ts$' },
       to: { path: '^src/(graphql|http)/|^src/app\\.ts$|node_modules/(type-graphql|@apollo/server|graphql)/' },
     },
     {

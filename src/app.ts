@@ -6,7 +6,7 @@ import { GatewayCore, type ImEndpoint } from './core';
 import type { UnreadCountUpdate } from './domain/member';
 import { createApolloServer } from './graphql/apollo-server';
 import type { GatewayContext } from './graphql/context';
-import { createRoleLoader } from './groups/role-loader';
+import { createRequestLoaders } from './groups/request-loaders';
 import { drain } from './http/drain';
 import { graphqlHandler } from './http/graphql-handler';
 import { GatewayHttpServer, GRAPHQL_PATH } from './http/server';
@@ -62,7 +62,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   const apollo = await createApolloServer(config, metrics, logger);
   const contextFor = (requestId: string, authorization: string | undefined): GatewayContext => {
     let requestLogger: Logger | undefined;
-    let roles: GatewayContext['roles'] | undefined;
+    let loaders: GatewayContext['loaders'] | undefined;
     let caller: Promise<Caller> | undefined;
     return {
       requestId,
@@ -71,8 +71,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       get logger() {
         return (requestLogger ??= logger.child({ requestId }));
       },
-      get roles() {
-        return (roles ??= createRoleLoader(core.api));
+      get loaders() {
+        return (loaders ??= createRequestLoaders(core.api));
       },
       core,
       config,

@@ -8,14 +8,18 @@ import { EXIT } from './cli/exit-codes';
 const [command, ...args] = process.argv.slice(2);
 if (command === 'serve') {
   void import('./main'); // the gateway itself, in this process, so signals reach it directly
+} else if (command === 'verify-unread') {
+  void import('./cli/verify-unread').then(({ verifyCommand }) => verifyCommand(args)).then((code) => process.exit(code), fail);
 } else if (command === 'usersig') {
   void import('./cli/usersig').then(({ usersig }) => process.exit(usersig(args)));
 } else {
   void import('./cli/import-unread').then(({ importUnread }) => importUnread(command === undefined ? [] : [command, ...args])).then(
     (code) => process.exit(code),
-    (error: unknown) => {
-      process.stderr.write(`im-graphql-gateway: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exit(EXIT.FATAL);
-    },
+    fail,
   );
+}
+
+function fail(error: unknown): never {
+  process.stderr.write(`im-graphql-gateway: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(EXIT.FATAL);
 }

@@ -8,6 +8,7 @@ import { ProgressReporter } from '../import/progress';
 import { formatOf, ImportFileError, ImportUsageError, type ImportFormat } from '../import/rows';
 import { createLogger } from '../observability/logger';
 import { EXIT } from './exit-codes';
+import { runVerify } from './verify-unread';
 
 /** How long an imported row may wait for a limiter slot before it is rejected as RATE_LIMITED. */
 const IMPORT_MAX_QUEUE_WAIT_MS = 5 * 60_000;
@@ -15,6 +16,7 @@ const IMPORT_MAX_QUEUE_WAIT_MS = 5 * 60_000;
 const USAGE = `Usage: im-graphql-gateway serve
        im-graphql-gateway usersig <account> [--expire <seconds>]
        im-graphql-gateway import-unread <file> [options]
+       im-graphql-gateway verify-unread <file> [--mismatches <path>]
 
 serve: runs the gateway (as \`npm start\` does).
 usersig: prints a UserSig for <account>, signed with IM_SDKAPPID and IM_SECRET_KEY (see usersig --help).
@@ -28,6 +30,7 @@ Options:
   --rejects <path>      where failed rows go (default: <file>.rejects.csv)
   --resume              continue an interrupted import from its checkpoint (<file>.checkpoint.json)
   --dry-run             validate every row; no IM call
+  --verify              after the import, read every member back (verify-unread) and exit as it does
   --rate <n>            IM calls per second, at most IM_RATE_LIMIT_PER_SECOND (default ${DEFAULT_RATE_LIMIT_PER_SECOND})
   -h, --help            this text
 
@@ -44,6 +47,7 @@ interface ImportPlan {
   resume: boolean;
   dryRun: boolean;
   rate: number;
+  verify: boolean;
   config: Config;
 }
 
@@ -92,7 +96,16 @@ export async function importUnread(argv: string[], env: Record<string, string | 
   }
   process.stdout.write(describe(summary, dryRun));
   if (summary.fatal !== undefined) return EXIT.FATAL;
-  return summary.interrupted ? EXIT.INTERRUPTED : EXIT.DONE;
+  if (summary.interrupted) return EXIT.INTERRUPTED;
+  if (plan.verify && core !== undefined) {
+    const verifier = new GatewayCore(core.endpoint, config.im, config.auth, createLogger({ level: 'warn', destination: process.stderr }));
+    try {
+      return await runVerify(verifier, plan.file, plan.format);
+    } finally {
+      await verifier.close();
+    }
+  }
+  return EXIT.DONE;
 }
 
 /** The checked command line, or the exit code when there is nothing to run (help, a usage error). */
@@ -108,6 +121,7 @@ function planFrom(argv: string[], env: Record<string, string | undefined>): Impo
         resume: { type: 'boolean', default: false },
         'dry-run': { type: 'boolean', default: false },
         rate: { type: 'string' },
+        verify: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -143,7 +157,8 @@ function planFrom(argv: string[], env: Record<string, string | undefined>): Impo
     }
     rate = asked;
   }
-  return { file, format, rejectsPath: values.rejects ?? `${file}.rejects.csv`, resume: values.resume, dryRun, rate, config };
+  if (values.verify && dryRun) return usageError('--verify reads what an import applied: it cannot go with --dry-run');
+  return { file, format, rejectsPath: values.rejects ?? `${file}.rejects.csv`, resume: values.resume, dryRun, rate, verify: values.verify, config };
 }
 
 function describe(summary: ImportSummary, dryRun: boolean): string {

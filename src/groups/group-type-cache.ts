@@ -41,6 +41,16 @@ export class GroupTypeCache {
     return this.known.size;
   }
 
+  /** The type if it is known here already; no lookup. */
+  peek(groupId: string): GroupType | undefined {
+    return this.known.get(groupId);
+  }
+
+  /** Keeps a type learnt elsewhere (a get_group_info made for another reason). */
+  remember(groupId: string, type: GroupType): void {
+    this.known.set(groupId, type);
+  }
+
   async typeOf(groupId: string): Promise<GroupType> {
     const cached = this.known.get(groupId);
     if (cached !== undefined) return cached;

@@ -24,8 +24,10 @@ export class ProgressReporter {
   constructor(
     private readonly out: NodeJS.WriteStream,
     private readonly intervalMs = out.isTTY ? 200 : 10_000,
-    /** What a good row is called: "applied", or "valid" in a dry run (nothing is sent). */
-    private readonly goodRows: 'applied' | 'valid' = 'applied',
+    /** What a good row is called: "applied", "valid" in a dry run (nothing is sent), "matching" when verifying. */
+    private readonly goodRows: 'applied' | 'valid' | 'matching' = 'applied',
+    /** What a bad row is called: "rejected", or "mismatched" when verifying. */
+    private readonly badRows: 'rejected' | 'mismatched' = 'rejected',
   ) {}
 
   update(state: ProgressState, force = false): void {
@@ -60,7 +62,7 @@ export class ProgressReporter {
     return (
       `${bar}${(fraction * 100).toFixed(1)}% | ${state.rowsDone.toLocaleString('en')} rows | ` +
       `${rowsPerSecond.toFixed(1)} rows/s | ETA ${eta} | ${this.goodRows} ${state.applied.toLocaleString('en')}, ` +
-      `rejected ${state.rejected.toLocaleString('en')} | ${formatDuration((now - this.startedAt) / 1000)} elapsed`
+      `${this.badRows} ${state.rejected.toLocaleString('en')} | ${formatDuration((now - this.startedAt) / 1000)} elapsed`
     );
   }
 }

@@ -1,4 +1,5 @@
 import { closeSync, fstatSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { csvCell } from './rows';
 
 /** The rejects file's columns: the input's own three first, so a fixed rejects file can be imported as it is. */
 const REJECT_COLUMNS = ['groupId', 'memberAccount', 'unreadCount', 'line', 'code', 'message'];
@@ -73,10 +74,4 @@ function csvRow(reject: Reject): string {
   const fields = reject.fields ?? {};
   const row = [fields.groupId, fields.memberAccount, fields.unreadCount, reject.line, reject.code, reject.message];
   return `${row.map(csvCell).join(',')}\n`;
-}
-
-function csvCell(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
-  return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text;
 }

@@ -124,3 +124,10 @@ function parseJsonLine(text: string): Pick<InputRow, 'fields' | 'problem'> {
     return { problem: 'the line is not valid JSON' };
   }
 }
+
+/** One CSV cell as written: quoted when it holds a quote, comma, line break or outer spaces; nothing for none. */
+export function csvCell(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text;
+}

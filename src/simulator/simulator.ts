@@ -6,7 +6,8 @@ import type { GroupRole, GroupType } from '../domain/group';
 import { isImGroupId } from '../domain/ids';
 import { SIMULATOR_MARKER_HEADER } from '../tencent/client';
 import { ImCommand } from '../tencent/commands';
-import { MAX_ACCOUNTS_PER_ROLE_CALL, MAX_GROUPS_PER_INFO_CALL } from '../tencent/commands';
+import { MAX_ACCOUNTS_PER_MEMBER_INFO_CALL, MAX_ACCOUNTS_PER_ROLE_CALL, MAX_GROUPS_PER_INFO_CALL } from '../tencent/commands';
+import { unreadCountOf } from '../domain/unread';
 import { UserSigError, verifyUserSig, type UserSigRejection } from '../tencent/usersig';
 import { DEMO_GROUPS, type SimulatedGroupSeed } from './demo-data';
 
@@ -37,13 +38,17 @@ export interface SimulatedCall {
 
 interface SimulatedGroup {
   type: GroupType;
+  /** Messages so far: the next message gets sequence number messageCount + 1 (IM's NextMsgSeq). */
   messageCount: number;
-  members: Map<string, { role: Exclude<GroupRole, 'NotMember'>; unreadCount: number }>;
+  /** Each member's MsgSeq: the sequence number of the last message they have read. */
+  members: Map<string, { role: Exclude<GroupRole, 'NotMember'>; msgSeq: number }>;
 }
 
 type Reply = { ErrorCode: number; ErrorInfo?: string } & Record<string, unknown>;
 
 const COMMAND_PATH_PREFIX = '/v4/';
+/** The simulator's own control endpoint: messages arrive in a group. Not an IM API. */
+const MESSAGES_PATH = '/simulator/messages';
 
 /**
  * A real HTTP server that behaves like the IM REST endpoints the gateway uses, as documented:
@@ -73,13 +78,24 @@ export class ImSimulator {
     this.groups.set(seed.groupId, {
       type: seed.type,
       messageCount: seed.messageCount,
-      members: new Map(Object.entries(seed.members).map(([account, role]) => [account, { role, unreadCount: 0 }])),
+      // Everyone starts with everything read.
+      members: new Map(Object.entries(seed.members).map(([account, role]) => [account, { role, msgSeq: seed.messageCount }])),
     });
   }
 
   /** A member's unread count as IM holds it, or undefined when not a member. */
   unreadCount(groupId: string, account: string): number | undefined {
-    return this.groups.get(groupId)?.members.get(account)?.unreadCount;
+    const group = this.groups.get(groupId);
+    const member = group?.members.get(account);
+    return group === undefined || member === undefined ? undefined : unreadCountOf(group.messageCount + 1, member.msgSeq);
+  }
+
+  /** New messages arrive in a group (nobody reads them yet): every member's unread count grows by `count`. */
+  addMessages(groupId: string, count: number): boolean {
+    const group = this.groups.get(groupId);
+    if (group === undefined) return false;
+    group.messageCount += count;
+    return true;
   }
 
   /** Calls received for one command (e.g. `group_open_http_svc/set_unread_msg_num`). */
@@ -116,6 +132,10 @@ export class ImSimulator {
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const url = new URL(request.url ?? '/', 'http://simulator');
+      if (request.method === 'POST' && url.pathname === MESSAGES_PATH) {
+        this.messagesArrived(Buffer.concat(chunks).toString('utf8'), response);
+        return;
+      }
       if (request.method !== 'POST' || !url.pathname.startsWith(COMMAND_PATH_PREFIX)) {
         response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
         return;
@@ -150,6 +170,8 @@ export class ImSimulator {
         return this.getGroupInfo(fields);
       case ImCommand.GET_ROLE_IN_GROUP:
         return this.getRoleInGroup(fields);
+      case ImCommand.GET_SPECIFIED_GROUP_MEMBER_INFO:
+        return this.getSpecifiedGroupMemberInfo(fields);
       default:
         return fail(10003, 'invalid command');
     }
@@ -196,8 +218,9 @@ export class ImSimulator {
     const member = group.members.get(Member_Account);
     if (member === undefined) return fail(10007, 'member is not in the group');
     // ChatRoom (Meeting) and AVChatRoom: IM answers success and changes nothing.
+    // Setting N marks all but the last N messages read; more than the group holds is clamped, as IM does.
     if (group.type !== 'ChatRoom' && group.type !== 'AVChatRoom') {
-      member.unreadCount = Math.min(UnreadMsgNum, group.messageCount);
+      member.msgSeq = group.messageCount - Math.min(UnreadMsgNum, group.messageCount);
     }
     return ok();
   }
@@ -211,7 +234,7 @@ export class ImSimulator {
       GroupInfo: (ids).map((groupId) => {
         const group = this.groups.get(groupId);
         if (group === undefined) return { GroupId: groupId, ErrorCode: 10010, ErrorInfo: 'group does not exist' };
-        return { GroupId: groupId, ErrorCode: 0, ErrorInfo: '', Type: group.type, MemberNum: group.members.size };
+        return { GroupId: groupId, ErrorCode: 0, ErrorInfo: '', Type: group.type, MemberNum: group.members.size, NextMsgSeq: group.messageCount + 1 };
       }),
     });
   }
@@ -237,6 +260,46 @@ export class ImSimulator {
         Role: group.members.get(account)?.role ?? 'NotMember',
       })),
     });
+  }
+
+  private getSpecifiedGroupMemberInfo(fields: Record<string, unknown>): Reply {
+    const { GroupId, Member_List_Account } = fields;
+    if (typeof GroupId !== 'string') return fail(10004, 'GroupId is required');
+    if (
+      !Array.isArray(Member_List_Account) ||
+      Member_List_Account.length === 0 ||
+      Member_List_Account.length > MAX_ACCOUNTS_PER_MEMBER_INFO_CALL ||
+      !Member_List_Account.every((account) => typeof account === 'string')
+    ) {
+      return fail(10004, `Member_List_Account must hold 1 to ${MAX_ACCOUNTS_PER_MEMBER_INFO_CALL} accounts`);
+    }
+    if (!isImGroupId(GroupId)) return fail(10015, 'invalid GroupId');
+    const group = this.groups.get(GroupId);
+    if (group === undefined) return fail(10010, 'group does not exist or was disbanded');
+    if (group.type === 'AVChatRoom') return fail(10007, 'AVChatRoom groups have no member list');
+    // Accounts not in the group are simply left out, as IM does.
+    const MemberList = (Member_List_Account).flatMap((account) => {
+      const member = group.members.get(account);
+      return member === undefined ? [] : [{ Member_Account: account, Role: member.role, JoinTime: 0, MsgSeq: member.msgSeq, MsgFlag: 'AcceptAndNotify', LastSendMsgTime: 0, NameCard: '' }];
+    });
+    return ok({ GroupId, MemberList });
+  }
+
+  /** POST /simulator/messages {"groupId", "count"}: messages arrive, so unread counts grow (for frontend development). */
+  private messagesArrived(text: string, response: ServerResponse): void {
+    let body: { groupId?: unknown; count?: unknown } = {};
+    try {
+      body = JSON.parse(text) as typeof body;
+    } catch {
+      // answered below
+    }
+    const { groupId, count } = body;
+    const valid = typeof groupId === 'string' && typeof count === 'number' && Number.isInteger(count) && count >= 1 && count <= 1_000_000;
+    if (!valid || !this.addMessages(groupId, count)) {
+      response.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'send {"groupId": an existing group, "count": 1 to 1000000}' }));
+      return;
+    }
+    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ groupId, nextMsgSeq: this.groups.get(groupId)!.messageCount + 1 }));
   }
 }
 

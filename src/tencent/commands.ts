@@ -8,6 +8,7 @@ export const ImCommand = {
   SET_UNREAD_MSG_NUM: 'group_open_http_svc/set_unread_msg_num',
   GET_GROUP_INFO: 'group_open_http_svc/get_group_info',
   GET_ROLE_IN_GROUP: 'group_open_http_svc/get_role_in_group',
+  GET_SPECIFIED_GROUP_MEMBER_INFO: 'group_open_http_svc/get_specified_group_member_info',
 } as const;
 export type ImCommand = (typeof ImCommand)[keyof typeof ImCommand];
 
@@ -25,6 +26,15 @@ export type ImCall = (command: ImCommand, body: Record<string, unknown>) => Prom
 export const MAX_GROUPS_PER_INFO_CALL = 50;
 /** IM answers at most this many accounts per get_role_in_group call. */
 export const MAX_ACCOUNTS_PER_ROLE_CALL = 500;
+/** IM answers at most this many accounts per get_specified_group_member_info call. */
+export const MAX_ACCOUNTS_PER_MEMBER_INFO_CALL = 50;
+
+/** What get_group_info says of one group that exists. */
+export interface GroupInfo {
+  type: GroupType;
+  /** The sequence number the group's next message will get. */
+  nextMsgSeq: number;
+}
 
 /**
  * Typed IM commands over any {@link ImCall} stack: it builds the exact bodies IM documents and reads
@@ -46,17 +56,42 @@ export class ImApi {
    * about the groups, so each group gets its own type or its own error (10010 for a missing one).
    */
   async getGroupTypes(groupIds: readonly string[]): Promise<Map<string, GroupType | GatewayError>> {
-    const reply = await this.call(ImCommand.GET_GROUP_INFO, {
-      GroupIdList: groupIds,
-      ResponseFilter: { GroupBaseInfoFilter: ['Type'] },
-    });
+    return this.groupInfo(groupIds, ['Type'], (item) => (isGroupType(item.Type) ? item.Type : undefined));
+  }
+
+  /** Types and NextMsgSeq of up to {@link MAX_GROUPS_PER_INFO_CALL} groups; each group its own error, as above. */
+  async getGroupInfos(groupIds: readonly string[]): Promise<Map<string, GroupInfo | GatewayError>> {
+    return this.groupInfo(groupIds, ['Type', 'NextMsgSeq'], (item) =>
+      isGroupType(item.Type) && typeof item.NextMsgSeq === 'number' ? { type: item.Type, nextMsgSeq: item.NextMsgSeq } : undefined,
+    );
+  }
+
+  /**
+   * Each member's MsgSeq (the last message they have read) for up to {@link MAX_ACCOUNTS_PER_MEMBER_INFO_CALL}
+   * accounts of one group. Accounts IM leaves out of MemberList are not members: they are absent from the map.
+   */
+  async getReadMsgSeqs(groupId: string, accounts: readonly string[]): Promise<Map<string, number>> {
+    const reply = await this.call(ImCommand.GET_SPECIFIED_GROUP_MEMBER_INFO, { GroupId: groupId, Member_List_Account: accounts, MemberInfoFilter: ['MsgSeq'] });
+    const items = Array.isArray(reply.MemberList) ? (reply.MemberList as Array<Record<string, unknown>>) : [];
+    const seqs = new Map<string, number>();
+    for (const item of items) {
+      if (typeof item?.Member_Account === 'string' && typeof item.MsgSeq === 'number') seqs.set(item.Member_Account, item.MsgSeq);
+    }
+    return seqs;
+  }
+
+  private async groupInfo<T>(groupIds: readonly string[], fields: string[], read: (item: Record<string, unknown>) => T | undefined): Promise<Map<string, T | GatewayError>> {
+    const reply = await this.call(ImCommand.GET_GROUP_INFO, { GroupIdList: groupIds, ResponseFilter: { GroupBaseInfoFilter: fields } });
     const items = Array.isArray(reply.GroupInfo) ? (reply.GroupInfo as Array<Record<string, unknown>>) : [];
-    const byId = new Map<string, GroupType | GatewayError>();
+    const byId = new Map<string, T | GatewayError>();
     for (const item of items) {
       if (typeof item?.GroupId !== 'string') continue;
       const errorCode = typeof item.ErrorCode === 'number' ? item.ErrorCode : 0;
       if (errorCode !== 0) byId.set(item.GroupId, fromImReply(errorCode, typeof item.ErrorInfo === 'string' ? item.ErrorInfo : undefined));
-      else if (isGroupType(item.Type)) byId.set(item.GroupId, item.Type);
+      else {
+        const value = read(item);
+        if (value !== undefined) byId.set(item.GroupId, value);
+      }
     }
     for (const groupId of groupIds) {
       if (!byId.has(groupId)) byId.set(groupId, imUnavailable('get_group_info reply left a group out'));

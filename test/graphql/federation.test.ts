@@ -130,6 +130,16 @@ describe('composition and @apollo/gateway in front', () => {
     ]);
     expect(composed.errors).toBeUndefined();
     expect(composed.supergraphSdl).toContain('displayName');
+    expect(composed.supergraphSdl).toMatch(/unreadCount: Int\b(?!!)/);
+    expect(composed.supergraphSdl).toMatch(/nextMsgSeq: Int!/);
+  });
+
+  it('reads a member’s unread count back through the router, from the other subgraph’s entity', async () => {
+    const response = await postGraphQL(supergraph.url, '{ featuredMember { memberAccount unreadCount readMsgSeq group { nextMsgSeq } } }');
+    const unread = ours.simulator!.unreadCount(GROUP, 'carol');
+    expect(response.body.data.featuredMember).toEqual({ memberAccount: 'carol', unreadCount: unread, readMsgSeq: expect.any(Number), group: { nextMsgSeq: expect.any(Number) } });
+    const { readMsgSeq, group } = response.body.data.featuredMember;
+    expect(group.nextMsgSeq - 1 - readMsgSeq).toBe(unread);
   });
 
   it('crosses from the other subgraph into ours through _entities', async () => {

@@ -1,4 +1,5 @@
-import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { readMemberUnread, type MemberUnread } from '../../reads/member-unread';
 import { authorizeMemberAccess } from '../../auth/policy';
 import { accountProblem, groupIdProblem, type FieldProblem } from '../../domain/ids';
 import { badUserInput } from '../../errors';
@@ -17,6 +18,14 @@ export class GroupResolver {
   async type(@Root() group: Group, @Ctx() context: GatewayContext): Promise<GroupType> {
     return context.core.groupTypes.typeOf(group.id);
   }
+
+  @FieldResolver(() => Int, {
+    description:
+      "IM's NextMsgSeq (get_group_info): the sequence number the group's next message will get. Read on each request, never cached: messages arrive all the time.",
+  })
+  async nextMsgSeq(@Root() group: Group, @Ctx() context: GatewayContext): Promise<number> {
+    return (await context.loaders.groupInfo.load(group.id)).nextMsgSeq;
+  }
 }
 
 @Resolver(() => GroupMember)
@@ -33,17 +42,40 @@ export class GroupMemberResolver {
   @FieldResolver(() => GroupRole)
   async role(@Root() member: GroupMember, @Ctx() context: GatewayContext): Promise<GroupRole> {
     const caller = await context.authenticate();
-    const roleOf = (ref: GroupMember) => context.roles.load({ groupId: ref.groupId, memberAccount: ref.memberAccount });
+    const roleOf = (ref: GroupMember) => context.loaders.role.load({ groupId: ref.groupId, memberAccount: ref.memberAccount });
     const policy = { adminAccounts: context.config.auth.adminAccounts, allowSelf: true, action: 'read the role of' };
     // The caller's own role and the member's are batched into one get_role_in_group.
     const [, role] = await Promise.all([authorizeMemberAccess(caller, member, policy, roleOf), roleOf(member)]);
     return role;
   }
 
+  @FieldResolver(() => Int, {
+    nullable: true,
+    description:
+      "Unread messages: max(0, group.nextMsgSeq − 1 − readMsgSeq), read from IM on each request (derived from IM's own numbers; Tencent has no \"get unread count\" for groups). Null when the account is not a member. Readable by app admins, the group's Owner and Admins, and the member themself; UNSUPPORTED_GROUP_TYPE in AVChatRoom groups (no member list).",
+  })
+  async unreadCount(@Root() member: GroupMember, @Ctx() context: GatewayContext): Promise<number | null> {
+    return (await unreadOf(member, context))?.unreadCount ?? null;
+  }
+
+  @FieldResolver(() => Int, {
+    nullable: true,
+    description:
+      "IM's MsgSeq for this member (get_specified_group_member_info): the sequence number of the last message they have read. Null when not a member. Same rights as `unreadCount`.",
+  })
+  async readMsgSeq(@Root() member: GroupMember, @Ctx() context: GatewayContext): Promise<number | null> {
+    return (await unreadOf(member, context))?.readMsgSeq ?? null;
+  }
+
   @FieldResolver(() => Group)
   group(@Root() member: GroupMember): Group {
     return { id: member.groupId };
   }
+}
+
+async function unreadOf(member: GroupMember, context: GatewayContext): Promise<MemberUnread | null> {
+  const caller = await context.authenticate();
+  return readMemberUnread(member, caller, context.config.auth.adminAccounts, context.loaders, context.core.groupTypes);
 }
 
 function refuse(problem: FieldProblem): void {

@@ -53,7 +53,7 @@ export class UnreadCountResolver {
 
 async function write(input: SetGroupMemberUnreadCountInput, path: string, context: GatewayContext) {
   const caller = await context.authenticate();
-  return context.core.setUnreadCount.run(input, path, { caller, roleOf: (member) => context.roles.load(member) });
+  return context.core.setUnreadCount.run(input, path, { caller, roleOf: (member) => context.loaders.role.load(member) });
 }
 
 function memberOf(input: SetGroupMemberUnreadCountInput): GroupMember {
