@@ -123,7 +123,7 @@ async function overhead() {
   const rows = [];
   for (const kind of ['bare proxy', 'plain Apollo', 'gateway']) {
     const target = kind === 'gateway'
-      ? await startGateway(im.url, { IM_RATE_LIMIT_PER_SECOND: '1000000', IM_COALESCE_WINDOW_MS: '0' })
+      ? await startGateway(im.url, { IM_RATE_LIMIT_PER_SECOND: '10000', IM_COALESCE_WINDOW_MS: '0' })
       : await startTarget(kind, im.url);
     const pid = nodePid(target.child);
     await load(target.url, { connections: 20, duration: 2, member: (i) => `warm${i}` }); // warm-up (JIT)
@@ -254,7 +254,7 @@ async function sharedState() {
   const redis = await startRedis();
   if (redis === undefined) return undefined;
   const im = await startFakeIm(0);
-  const fast = { IM_RATE_LIMIT_PER_SECOND: '1000000', IM_COALESCE_WINDOW_MS: '0' };
+  const fast = { IM_RATE_LIMIT_PER_SECOND: '10000', IM_COALESCE_WINDOW_MS: '0' };
   const shared = { ...fast, IM_SHARED_STATE: 'redis', REDIS_URL: redis.url };
   const rows = [];
   for (const [name, envs] of [

@@ -46,6 +46,8 @@ export interface Config {
     maxQueryDepth: number;
     maxQueryComplexity: number;
     maxRootMutationFields: number;
+    /** Tokens a query document may hold (graphql-js stops parsing past it). */
+    maxQueryTokens: number;
   };
   im: {
     target: ImTarget;
@@ -97,8 +99,8 @@ export function loadConfig(env: Env = process.env): Config {
     production,
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     prettyLogs: !production && process.stdout.isTTY === true,
-    maxRequestBodyBytes: integer(env, 'MAX_REQUEST_BODY_BYTES', D.DEFAULT_MAX_REQUEST_BODY_BYTES, 1024),
-    shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', D.DEFAULT_SHUTDOWN_TIMEOUT_MS, 0),
+    maxRequestBodyBytes: integer(env, 'MAX_REQUEST_BODY_BYTES', D.DEFAULT_MAX_REQUEST_BODY_BYTES, 1024, 64 * 1024 * 1024),
+    shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', D.DEFAULT_SHUTDOWN_TIMEOUT_MS, 0, 600_000),
     introspection: boolean(env, 'GRAPHQL_INTROSPECTION', !production),
     corsOrigins: origins(env, production),
     apolloGraphOs: apolloGraphOs(env),
@@ -109,21 +111,22 @@ export function loadConfig(env: Env = process.env): Config {
     },
     limits: {
       maxQueryDepth: integer(env, 'MAX_QUERY_DEPTH', D.DEFAULT_MAX_QUERY_DEPTH, 1, 100),
-      maxQueryComplexity: integer(env, 'MAX_QUERY_COMPLEXITY', D.DEFAULT_MAX_QUERY_COMPLEXITY, 1),
+      maxQueryComplexity: integer(env, 'MAX_QUERY_COMPLEXITY', D.DEFAULT_MAX_QUERY_COMPLEXITY, 1, 100_000),
       maxRootMutationFields: integer(env, 'MAX_ROOT_MUTATION_FIELDS', D.DEFAULT_MAX_ROOT_MUTATION_FIELDS, 1, 1000),
+      maxQueryTokens: integer(env, 'MAX_QUERY_TOKENS', D.DEFAULT_MAX_QUERY_TOKENS, 100, 1_000_000),
     },
     im: {
       target,
       adminIdentifier,
-      timeoutMs: integer(env, 'IM_TIMEOUT_MS', D.DEFAULT_IM_TIMEOUT_MS, 1),
-      rateLimitPerSecond: integer(env, 'IM_RATE_LIMIT_PER_SECOND', D.DEFAULT_RATE_LIMIT_PER_SECOND, 1),
-      maxQueueWaitMs: integer(env, 'IM_MAX_QUEUE_WAIT_MS', D.DEFAULT_MAX_QUEUE_WAIT_MS, 0),
+      timeoutMs: integer(env, 'IM_TIMEOUT_MS', D.DEFAULT_IM_TIMEOUT_MS, 1, 60_000),
+      rateLimitPerSecond: integer(env, 'IM_RATE_LIMIT_PER_SECOND', D.DEFAULT_RATE_LIMIT_PER_SECOND, 1, 10_000),
+      maxQueueWaitMs: integer(env, 'IM_MAX_QUEUE_WAIT_MS', D.DEFAULT_MAX_QUEUE_WAIT_MS, 0, 600_000),
       coalesceWindowMs: integer(env, 'IM_COALESCE_WINDOW_MS', D.DEFAULT_COALESCE_WINDOW_MS, 0, 1000),
       maxRetries: integer(env, 'IM_MAX_RETRIES', D.DEFAULT_MAX_RETRIES, 0, 10),
-      retryDeadlineMs: integer(env, 'IM_RETRY_DEADLINE_MS', D.DEFAULT_RETRY_DEADLINE_MS, 1),
+      retryDeadlineMs: integer(env, 'IM_RETRY_DEADLINE_MS', D.DEFAULT_RETRY_DEADLINE_MS, 1, 600_000),
       maxBatchSize: integer(env, 'IM_MAX_BATCH_SIZE', D.DEFAULT_MAX_BATCH_SIZE, 1, 10_000),
       checkGroupType: boolean(env, 'CHECK_GROUP_TYPE', true),
-      groupTypeCacheSize: integer(env, 'GROUP_TYPE_CACHE_SIZE', D.DEFAULT_GROUP_TYPE_CACHE_SIZE, 0),
+      groupTypeCacheSize: integer(env, 'GROUP_TYPE_CACHE_SIZE', D.DEFAULT_GROUP_TYPE_CACHE_SIZE, 0, 10_000_000),
       sharedState: sharedState(env, target),
     },
   };

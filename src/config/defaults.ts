@@ -19,6 +19,8 @@ export const DEFAULT_JWT_ACCOUNT_CLAIM = 'sub';
 export const DEFAULT_MAX_QUERY_DEPTH = 10;
 export const DEFAULT_MAX_QUERY_COMPLEXITY = 1000;
 export const DEFAULT_MAX_ROOT_MUTATION_FIELDS = 10;
+/** 15,000 tokens: a full-complexity query (1,000 fields) is about 5,000; a 1 MiB body of tokens is far more. */
+export const DEFAULT_MAX_QUERY_TOKENS = 15_000;
 /** 500: IM's own per-call member limit on the migration import endpoint. */
 export const DEFAULT_MAX_BATCH_SIZE = 500;
 

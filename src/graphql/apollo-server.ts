@@ -23,6 +23,8 @@ export async function createApolloServer(config: Config, metrics: GatewayMetrics
     stopOnTerminationSignals: false,
     logger: logger.child({ component: 'apollo' }),
     introspection: config.introspection,
+    // graphql-js stops parsing past this many tokens: a huge document costs no more than a small one.
+    parseOptions: { maxTokens: config.limits.maxQueryTokens },
     apollo: config.apolloGraphOs,
     plugins: [
       loggingPlugin(),

@@ -11,10 +11,11 @@ export function toClientError(thrown: unknown): ClientError | undefined {
   const error = unwrapResolverError(thrown);
   if (error instanceof GatewayError) return clientErrorOf(error);
   if (error instanceof GraphQLError && error.originalError instanceof GatewayError) return clientErrorOf(error.originalError);
-  if (error instanceof GraphQLError && error.originalError === undefined && typeof error.extensions.code === 'string') {
-    // `http` sets the response's status and headers; it is not for clients.
-    const { code, retryable, http: _http, ...details } = error.extensions;
-    return { ...details, code, message: error.message, retryable: retryable === true };
+  // Apollo's own request errors (parse, validation, variables, persisted queries) carry a code; validation
+  // errors arrive wrapped around graphql-js's own GraphQLError.
+  const apolloOwn = error instanceof GraphQLError && (error.originalError === undefined || error.originalError instanceof GraphQLError);
+  if (apolloOwn && typeof error.extensions.code === 'string' && error.extensions.code !== GatewayErrorCode.INTERNAL_SERVER_ERROR) {
+    return apolloRequestError(error.message, error.extensions);
   }
   return undefined;
 }
@@ -54,9 +55,17 @@ function isApolloRequestError(formatted: GraphQLFormattedError): boolean {
 }
 
 function fromFormatted(formatted: GraphQLFormattedError): ClientError {
-  const { code, stacktrace: _stacktrace, ...details } = formatted.extensions ?? {};
-  const field = code === GatewayErrorCode.BAD_USER_INPUT ? variableField(formatted.message) : undefined;
-  return { ...details, ...(field === undefined ? {} : { field }), code: String(code), message: formatted.message, retryable: false };
+  return apolloRequestError(formatted.message, formatted.extensions ?? {});
+}
+
+/** One of Apollo's own request errors as clients see it: its code, `field` for variables, no internals. */
+function apolloRequestError(text: string, extensions: Record<string, unknown>): ClientError {
+  // `http` sets the response's status and headers and `stacktrace` is for nobody: neither is for clients.
+  const { code, retryable, http: _http, stacktrace: _stacktrace, ...details } = extensions;
+  const field = code === GatewayErrorCode.BAD_USER_INPUT ? variableField(text) : undefined;
+  // The parser's own failure on absurd nesting is the runtime's text, not something to show.
+  const message = /Maximum call stack size exceeded/.test(text) ? 'The document is nested too deeply to parse' : text;
+  return { ...details, ...(field === undefined ? {} : { field }), code: String(code), message, retryable: retryable === true };
 }
 
 /**

@@ -6,6 +6,9 @@ import type { ImCallResult } from '../outbound/observe';
 const PREFIX = 'im_gateway_';
 /** Distinct operation names kept as labels; later ones count as "other". */
 const MAX_OPERATION_NAMES = 200;
+/** Longer operation names are labelled "other": a label is kept in memory and in every scrape. */
+const MAX_OPERATION_LABEL_LENGTH = 64;
+const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
 
 /**
  * The gateway's Prometheus metrics, in a registry of its own (served at GET /metrics). What to alert on is
@@ -88,8 +91,10 @@ export class GatewayMetrics {
 
   countOperation(operationName: string | null | undefined, outcome: string): void {
     // Clients choose operation names: past a bound, new ones share one label so a client cannot blow up the series.
+    // Only names that look like GraphQL names and are short become labels; anything else is "other".
     let operation = operationName ?? 'anonymous';
-    if (!this.operationNames.has(operation)) {
+    if (operation.length > MAX_OPERATION_LABEL_LENGTH || !GRAPHQL_NAME.test(operation)) operation = 'other';
+    else if (!this.operationNames.has(operation)) {
       if (this.operationNames.size >= MAX_OPERATION_NAMES) operation = 'other';
       else this.operationNames.add(operation);
     }

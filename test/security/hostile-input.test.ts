@@ -47,7 +47,7 @@ describe('hostile input over HTTP (property-based)', () => {
   let gateway: TestGateway;
   beforeAll(async () => {
     fake = new FakeIm(() => OK_REPLY);
-    gateway = await startTestGateway({ IM_COALESCE_WINDOW_MS: '0', IM_RATE_LIMIT_PER_SECOND: '100000' }, await fake.start());
+    gateway = await startTestGateway({ IM_COALESCE_WINDOW_MS: '0', IM_RATE_LIMIT_PER_SECOND: '10000' }, await fake.start());
   });
   afterAll(async () => {
     await gateway.stop();

@@ -1,10 +1,10 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { OperationTypeNode, visit, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import { Kind, OperationTypeNode, visit, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import { getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import type { Config } from '../../config/config';
 import { operationLimitExceeded } from '../../errors';
 import { asGraphQLError } from '../errors';
-import { fieldsOf, fragmentsOf, isIntrospectionField, rootResponseKeys, type Fragments } from '../selections';
+import { fragmentsOf, isIntrospectionField, rootResponseKeys, type Fragments } from '../selections';
 
 type OperationLimit = 'depth' | 'complexity' | 'rootMutationFields';
 
@@ -31,8 +31,12 @@ function checkOperationLimits(
       throw limitExceeded('rootMutationFields', limits.maxRootMutationFields, rootFields, 'MAX_ROOT_MUTATION_FIELDS');
     }
   }
-  const depth = depthOf(operation.selectionSet, fragments);
+  const depth = depthOf(operation.selectionSet, fragments, new Map());
   if (depth > limits.maxQueryDepth) throw limitExceeded('depth', limits.maxQueryDepth, depth, 'MAX_QUERY_DEPTH');
+  // Fail closed: an upper bound counted here (every field once, @skip/@include ignored) refuses what is too big
+  // before graphql-query-complexity runs — which throws instead of answering past a few thousand nodes.
+  const upperBound = fieldCount(operation.selectionSet, fragments, new Map());
+  if (upperBound <= limits.maxQueryComplexity) return;
   let complexity: number;
   try {
     complexity = getComplexity({
@@ -42,19 +46,48 @@ function checkOperationLimits(
       estimators: [simpleEstimator({ defaultComplexity: 1 })],
     });
   } catch {
-    return; // variables that do not coerce: execution refuses them next, with BAD_USER_INPUT naming the field
+    complexity = upperBound; // a limit that cannot be computed must refuse, not pass
   }
   if (complexity > limits.maxQueryComplexity) {
     throw limitExceeded('complexity', limits.maxQueryComplexity, complexity, 'MAX_QUERY_COMPLEXITY');
   }
 }
 
-function depthOf(selectionSet: SelectionSetNode, fragments: Fragments): number {
+/**
+ * Fields a selection set selects, introspection fields not counted, fragments opened. Each fragment is
+ * counted once and remembered, so fragments spreading fragments (a "fragment bomb") cost linear time.
+ */
+function fieldCount(selectionSet: SelectionSetNode, fragments: Fragments, known: Map<string, number>): number {
+  let count = 0;
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) {
+      if (isIntrospectionField(selection.name.value)) continue;
+      count += 1 + (selection.selectionSet === undefined ? 0 : fieldCount(selection.selectionSet, fragments, known));
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      count += fieldCount(selection.selectionSet, fragments, known);
+    } else {
+      const name = selection.name.value;
+      if (!known.has(name)) known.set(name, fragments[name] === undefined ? 0 : fieldCount(fragments[name].selectionSet, fragments, known));
+      count += known.get(name)!;
+    }
+  }
+  return count;
+}
+
+/** The deepest path of fields, fragments opened (each fragment's depth worked out once). */
+function depthOf(selectionSet: SelectionSetNode, fragments: Fragments, known: Map<string, number>): number {
   let deepest = 0;
-  for (const field of fieldsOf(selectionSet, fragments)) {
-    if (isIntrospectionField(field.name.value)) continue;
-    const below = field.selectionSet === undefined ? 0 : depthOf(field.selectionSet, fragments);
-    deepest = Math.max(deepest, 1 + below);
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) {
+      if (isIntrospectionField(selection.name.value)) continue;
+      deepest = Math.max(deepest, 1 + (selection.selectionSet === undefined ? 0 : depthOf(selection.selectionSet, fragments, known)));
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      deepest = Math.max(deepest, depthOf(selection.selectionSet, fragments, known));
+    } else {
+      const name = selection.name.value;
+      if (!known.has(name)) known.set(name, fragments[name] === undefined ? 0 : depthOf(fragments[name].selectionSet, fragments, known));
+      deepest = Math.max(deepest, known.get(name)!);
+    }
   }
   return deepest;
 }

@@ -1,0 +1,105 @@
+import { loadConfig } from '../../src/config/config';
+import { ImCommand } from '../../src/tencent/commands';
+import { onCleanup } from '../support/cleanup';
+import { SET_UNREAD, startTestGateway, type TestGateway } from '../support/gateway';
+
+async function gateway(env: Record<string, string> = {}): Promise<TestGateway> {
+  const started = await startTestGateway({ AUTH_MODE: 'usersig', ...env });
+  onCleanup(() => started.stop());
+  return started;
+}
+
+const aliases = (count: number) => `{ ${Array.from({ length: count }, (_, i) => `g${i}: groupMember(groupId: "g${i}", memberAccount: "bob") { role }`).join(' ')} }`;
+
+describe('limits that fail closed', () => {
+  it('refuses 5,000 aliased role reads by a plain member on complexity, with no IM call (the counter would have thrown)', async () => {
+    const gw = await gateway({ MAX_QUERY_TOKENS: '1000000' });
+    const response = await gw.graphql(aliases(5000), undefined, gw.userSigHeader('bob'));
+    expect(response.status).toBe(400);
+    expect(response.body.errors[0].extensions).toMatchObject({ code: 'OPERATION_LIMIT_EXCEEDED', limit: 'complexity', max: 1000 });
+    expect(response.body.errors[0].extensions.actual).toBeGreaterThanOrEqual(10_000);
+    expect(gw.simulator!.callsOf(ImCommand.GET_ROLE_IN_GROUP)).toHaveLength(0);
+  });
+
+  it('stops parsing a document past MAX_QUERY_TOKENS (default 15,000): GRAPHQL_PARSE_FAILED, 400, no IM call', async () => {
+    const gw = await gateway();
+    const response = await gw.graphql(aliases(2000), undefined, gw.userSigHeader('bob'));
+    expect(response.status).toBe(400);
+    expect(response.body.errors[0].extensions.code).toBe('GRAPHQL_PARSE_FAILED');
+    expect(gw.simulator!.calls).toHaveLength(0);
+  });
+
+  it('labels metrics with short GraphQL names only: long operation names all count as "other"', async () => {
+    const gw = await gateway();
+    for (let i = 0; i < 20; i++) {
+      const name = `Op${i}_${'x'.repeat(200_000)}`;
+      const response = await gw.graphql(`query ${name} { imGateway { region } }`, undefined, {});
+      expect(response.status).toBe(200);
+    }
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(metrics.length).toBeLessThan(100_000);
+    expect(metrics).toMatch(/im_gateway_graphql_operations_total\{operation="other",outcome="ok"\} 20/);
+  });
+});
+
+describe('hostile strings and bodies', () => {
+  it('answers a lone surrogate in memberAccount with BAD_USER_INPUT naming the field (single and batch), no IM call', async () => {
+    const gw = await gateway({ AUTH_MODE: 'none' });
+    const single = await gw.graphql(SET_UNREAD, { input: { groupId: '@TGS#2CLUZEAEJ', memberAccount: 'bo\ud800b', unreadCount: 1 } });
+    expect(single.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.memberAccount' });
+    const batch = await gw.graphql('mutation M($i: [SetGroupMemberUnreadCountInput!]!) { setGroupMemberUnreadCounts(inputs: $i) { results { ok error { code field } } } }', {
+      i: [{ groupId: '@TGS#2CLUZEAEJ', memberAccount: '\udc00', unreadCount: 1 }],
+    });
+    expect(batch.body.data.setGroupMemberUnreadCounts.results[0]).toEqual({ ok: false, error: { code: 'BAD_USER_INPUT', field: 'inputs[0].memberAccount' } });
+    expect(gw.simulator!.callsOf(ImCommand.SET_UNREAD_MSG_NUM)).toHaveLength(0);
+  });
+
+  it('refuses a body that is not valid UTF-8 with 400 BAD_REQUEST instead of sending replacement characters to IM', async () => {
+    const gw = await gateway({ AUTH_MODE: 'none' });
+    const json = Buffer.from(JSON.stringify({ query: SET_UNREAD, variables: { input: { groupId: '@TGS#2CLUZEAEJ', memberAccount: 'bobX', unreadCount: 1 } } }));
+    json[json.indexOf('bobX') + 3] = 0xff; // "bob\xff": not UTF-8
+    const response = await fetch(`${gw.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: json });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as any).errors[0].extensions).toEqual({ code: 'BAD_REQUEST', retryable: false });
+    expect(gw.simulator!.callsOf(ImCommand.SET_UNREAD_MSG_NUM)).toHaveLength(0);
+  });
+
+  it('lets a client sending a chunked body over the limit read the 413', async () => {
+    const gw = await gateway({ MAX_REQUEST_BODY_BYTES: '2048' });
+    const chunk = new TextEncoder().encode(`{"query":"${'x'.repeat(1024)}`);
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ < 40) controller.enqueue(chunk);
+        else controller.close();
+      },
+    });
+    const response = await fetch(`${gw.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, duplex: 'half' });
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as any).errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it('says MISSING for "Authorization: UserSig" with nothing after it', async () => {
+    const gw = await gateway();
+    const response = await gw.graphql(SET_UNREAD, { input: { groupId: '@TGS#2CLUZEAEJ', memberAccount: 'bob', unreadCount: 1 } }, { authorization: 'UserSig' });
+    expect(response.status).toBe(401);
+    expect(response.body.errors[0].extensions.reason).toBe('MISSING');
+  });
+
+  it('writes one info line, no error and no stack, for an unauthenticated query of 200 unknown fields', async () => {
+    const gw = await gateway();
+    const before = gw.logs.lines.length;
+    const response = await gw.graphql(`{ ${Array.from({ length: 200 }, (_, i) => `f${i}`).join(' ')} }`, undefined, {});
+    expect(response.status).toBe(400);
+    const lines = gw.logs.lines.slice(before).map((line) => JSON.parse(line) as { level: number; msg: string; err?: unknown });
+    expect(lines.filter((line) => line.level >= 50)).toEqual([]);
+    expect(lines.filter((line) => line.msg === 'request error')).toHaveLength(1);
+    expect(lines.some((line) => line.err !== undefined)).toBe(false);
+  });
+});
+
+describe('configuration bounds', () => {
+  it('refuses IM_RATE_LIMIT_PER_SECOND=50000000 at start, naming the variable and its range', () => {
+    expect(() => loadConfig({ IM_RATE_LIMIT_PER_SECOND: '50000000' })).toThrow('IM_RATE_LIMIT_PER_SECOND must be a whole number from 1 to 10000');
+  });
+});
