@@ -85,6 +85,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     notReadyReason: () => core.notReadyReason(),
     metrics: async () => ({ contentType: metrics.registry.contentType, text: await metrics.registry.metrics() }),
     corsOrigins: config.corsOrigins,
+    limits: config.http,
     logger,
   });
   const port = await http.listen(config.port, config.host);

@@ -30,6 +30,8 @@ export interface Config {
   maxRequestBodyBytes: number;
   /** How long a shutdown may take to answer every accepted update before giving up on the rest. */
   shutdownTimeoutMs: number;
+  /** What slow or many clients may hold: timeouts, open connections, the listen backlog. */
+  http: HttpLimits;
   /** Introspection: on in development; in production only with GRAPHQL_INTROSPECTION=true. */
   introspection: boolean;
   /** Browser origins allowed by CORS; default Apollo Studio in development, none in production. */
@@ -67,6 +69,14 @@ export interface Config {
   };
 }
 
+export interface HttpLimits {
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxConnections: number;
+  listenBacklog: number;
+}
+
 /** The IM side of the configuration: what the core (core.ts) is built from. */
 export type ImSettings = Config['im'];
 
@@ -101,6 +111,13 @@ export function loadConfig(env: Env = process.env): Config {
     prettyLogs: !production && process.stdout.isTTY === true,
     maxRequestBodyBytes: integer(env, 'MAX_REQUEST_BODY_BYTES', D.DEFAULT_MAX_REQUEST_BODY_BYTES, 1024, 64 * 1024 * 1024),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', D.DEFAULT_SHUTDOWN_TIMEOUT_MS, 0, 600_000),
+    http: {
+      requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', D.DEFAULT_REQUEST_TIMEOUT_MS, 1000, 600_000),
+      headersTimeoutMs: integer(env, 'HEADERS_TIMEOUT_MS', D.DEFAULT_HEADERS_TIMEOUT_MS, 1000, 600_000),
+      keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', D.DEFAULT_KEEP_ALIVE_TIMEOUT_MS, 1000, 600_000),
+      maxConnections: integer(env, 'MAX_CONNECTIONS', D.DEFAULT_MAX_CONNECTIONS, 1, 1_000_000),
+      listenBacklog: integer(env, 'LISTEN_BACKLOG', D.DEFAULT_LISTEN_BACKLOG, 1, 65_535),
+    },
     introspection: boolean(env, 'GRAPHQL_INTROSPECTION', !production),
     corsOrigins: origins(env, production),
     apolloGraphOs: apolloGraphOs(env),

@@ -9,6 +9,16 @@ export const DEFAULT_HOST = '0.0.0.0';
 export const DEFAULT_ADMIN_IDENTIFIER = 'administrator';
 /** 1 MiB: far above any legitimate request, including a full batch of 500 updates. */
 export const DEFAULT_MAX_REQUEST_BODY_BYTES = 1024 * 1024;
+/** 10 s for a whole request (headers and body) to arrive: a slow client cannot hold a connection for minutes. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/** 5 s for the headers alone. */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 5_000;
+/** 65 s: above the 60 s idle timeout of common load balancers, so they close first. */
+export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 65_000;
+/** Open connections at once; past it, new ones are closed at once. */
+export const DEFAULT_MAX_CONNECTIONS = 10_000;
+/** Pending connections the kernel queues before accept(): bursts of fresh connections wait instead of failing. */
+export const DEFAULT_LISTEN_BACKLOG = 4096;
 /** 30 s: Kubernetes' default grace period, and far above a drain at 200 calls/s with a full queue (10 s). */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
 /** In development: Apollo Studio's Explorer, so a local gateway can be explored from it (none in production). */

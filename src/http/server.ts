@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import type { HttpLimits } from '../config/config';
 import { GatewayError, shuttingDown } from '../errors';
 import { applyCors } from './cors';
 import { REQUEST_ID_HEADER, requestIdOf } from './request-id';
@@ -7,11 +8,14 @@ import { sendError, sendJson } from './respond';
 
 /** The paths the gateway answers. */
 export const GRAPHQL_PATH = '/graphql';
+/** How often Node looks for requests past their timeouts (its default, 30 s, would let them run long past). */
+const CHECK_TIMEOUTS_EVERY_MS = 500;
 const HEALTH_PATH = '/healthz';
 const READY_PATH = '/readyz';
 const METRICS_PATH = '/metrics';
 
 export interface Routes {
+  limits: HttpLimits;
   graphql(request: IncomingMessage, response: ServerResponse, requestId: string): Promise<void>;
   /** Undefined when ready; otherwise why not. */
   notReadyReason(): string | undefined;
@@ -27,8 +31,12 @@ export class GatewayHttpServer {
   private activeGraphQLRequests = 0;
 
   constructor(private readonly routes: Routes) {
-    this.server = createServer((request, response) => this.handle(request, response));
-    this.server.keepAliveTimeout = 65_000;
+    // A client sending a body at a byte a second, or opening connections without end, holds nothing for long.
+    const { requestTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs, maxConnections } = routes.limits;
+    this.server = createServer({ requestTimeout: requestTimeoutMs, headersTimeout: headersTimeoutMs, keepAliveTimeout: keepAliveTimeoutMs, connectionsCheckingInterval: CHECK_TIMEOUTS_EVERY_MS }, (request, response) =>
+      this.handle(request, response),
+    );
+    this.server.maxConnections = maxConnections;
   }
 
   /** Requests on /graphql not yet answered. */
@@ -44,7 +52,7 @@ export class GatewayHttpServer {
   async listen(port: number, host: string): Promise<number> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(port, host, () => resolve());
+      this.server.listen({ port, host, backlog: this.routes.limits.listenBacklog }, () => resolve());
     });
     return (this.server.address() as import('node:net').AddressInfo).port;
   }

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { loadConfig } from '../../src/config/config';
 import { ImCommand } from '../../src/tencent/commands';
 import { onCleanup } from '../support/cleanup';
@@ -103,3 +104,41 @@ describe('configuration bounds', () => {
     expect(() => loadConfig({ IM_RATE_LIMIT_PER_SECOND: '50000000' })).toThrow('IM_RATE_LIMIT_PER_SECOND must be a whole number from 1 to 10000');
   });
 });
+
+describe('slow and numerous clients', () => {
+  it('answers a body trickling in at a byte at a time with 408 once REQUEST_TIMEOUT_MS has passed, and frees the connection', async () => {
+    const gw = await gateway({ REQUEST_TIMEOUT_MS: '1000', HEADERS_TIMEOUT_MS: '1000' });
+    const { port } = new URL(gw.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    onCleanup(() => socket.destroy());
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('utf8')));
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.write('POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n{');
+    const trickle = setInterval(() => socket.writable && socket.write(' '), 100); // never finishes on its own
+    onCleanup(() => clearInterval(trickle));
+    await closed;
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+  });
+
+  it('closes connections past MAX_CONNECTIONS at once, and serves again when one frees', async () => {
+    const gw = await gateway({ MAX_CONNECTIONS: '2' });
+    const { port } = new URL(gw.url);
+    const open = async () => {
+      const socket = connect(Number(port), '127.0.0.1');
+      onCleanup(() => socket.destroy());
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      return socket;
+    };
+    const [first] = [await open(), await open()];
+    const third = await open();
+    await new Promise<void>((resolve) => third.once('close', () => resolve())); // refused by the server
+    first.destroy();
+    await new Promise<void>((resolve) => first.once('close', () => resolve()));
+    await until(async () => (await fetch(`${gw.url}/healthz`).catch(() => undefined))?.status === 200);
+  });
+});
+
+async function until(condition: () => Promise<boolean>): Promise<void> {
+  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 20));
+}
