@@ -72,7 +72,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
         return (requestLogger ??= logger.child({ requestId }));
       },
       get loaders() {
-        return (loaders ??= createRequestLoaders(core.api));
+        return (loaders ??= createRequestLoaders(core.api, config.limits.maxGroupsPerRequest));
       },
       core,
       config,

@@ -18,6 +18,7 @@ import { ImApi, type ImCommand } from './tencent/commands';
 import { UnreadCountCoalescer } from './writes/coalescer';
 import { IN_PROCESS_ORDERING, type MemberOrdering } from './writes/member-order';
 import { RedisMemberOrdering } from './writes/member-order-redis';
+import { inProcessAccountRate, redisAccountRate } from './writes/account-rate';
 import { SetUnreadCount } from './writes/set-unread-count';
 
 /** Where the calls go and with which credentials. */
@@ -94,7 +95,9 @@ export class GatewayCore {
       stamp: ordering.stamp,
     });
     this.groupTypes = new GroupTypeCache(this.api, settings.groupTypeCacheSize, this.replicas && redisGroupTypes(this.replicas));
-    this.setUnreadCount = new SetUnreadCount({ checkGroupType: settings.checkGroupType, ...policy }, this.groupTypes, this.coalescer);
+    const accountOptions = { perSecond: settings.accountRatePerSecond, burst: settings.accountBurst };
+    const accountRate = this.replicas === undefined ? inProcessAccountRate(accountOptions) : redisAccountRate(this.replicas, accountOptions);
+    this.setUnreadCount = new SetUnreadCount({ checkGroupType: settings.checkGroupType, ...policy }, this.groupTypes, this.coalescer, accountRate);
   }
 
   /** True when the IM endpoint is a simulator: asked of a custom base URL once; region hosts are Tencent's. */

@@ -185,3 +185,11 @@ export const signatureLockedOut = (imErrorCode: number, remainingMs: number): Ga
     retryAfterMs: Math.ceil(remainingMs),
     refusedBeforeCall: true,
   });
+
+/** RATE_LIMITED for one caller account past its share (ACCOUNT_RATE_LIMIT_PER_SECOND). No IM call was made. */
+export const accountRateLimited = (retryAfterMs: number): GatewayError =>
+  new GatewayError(GatewayErrorCode.RATE_LIMITED, 'This account is sending updates faster than its share; retry later', {
+    retryAfterMs: Math.max(1, Math.ceil(retryAfterMs)),
+    details: { limit: 'account' },
+    refusedBeforeCall: true,
+  });

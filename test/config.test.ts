@@ -88,7 +88,7 @@ describe('loadConfig', () => {
 
   it('has documented defaults for the operation limits and the group-type check', () => {
     const config = loadConfig({});
-    expect(config.limits).toEqual({ maxQueryDepth: 10, maxQueryComplexity: 1000, maxRootMutationFields: 10, maxQueryTokens: 15_000 });
+    expect(config.limits).toEqual({ maxQueryDepth: 10, maxQueryComplexity: 1000, maxRootMutationFields: 10, maxQueryTokens: 15_000, maxGroupsPerRequest: 50 });
     expect(config.maxRequestBodyBytes).toBe(1024 * 1024);
     expect(config.im).toMatchObject({ checkGroupType: true, groupTypeCacheSize: 10_000 });
   });

@@ -50,6 +50,8 @@ export interface Config {
     maxRootMutationFields: number;
     /** Tokens a query document may hold (graphql-js stops parsing past it). */
     maxQueryTokens: number;
+    /** Distinct groups one request's IM reads (roles, group info, members' MsgSeq) may touch. */
+    maxGroupsPerRequest: number;
   };
   im: {
     target: ImTarget;
@@ -61,6 +63,9 @@ export interface Config {
     maxRetries: number;
     retryDeadlineMs: number;
     maxBatchSize: number;
+    /** Each non-admin caller account's writes per second (ACCOUNT_RATE_LIMIT_PER_SECOND) and burst (ACCOUNT_BURST). */
+    accountRatePerSecond: number;
+    accountBurst: number;
     /** Look the group's type up before setting (ChatRoom and AVChatRoom would silently ignore the set). */
     checkGroupType: boolean;
     groupTypeCacheSize: number;
@@ -131,6 +136,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxQueryComplexity: integer(env, 'MAX_QUERY_COMPLEXITY', D.DEFAULT_MAX_QUERY_COMPLEXITY, 1, 100_000),
       maxRootMutationFields: integer(env, 'MAX_ROOT_MUTATION_FIELDS', D.DEFAULT_MAX_ROOT_MUTATION_FIELDS, 1, 1000),
       maxQueryTokens: integer(env, 'MAX_QUERY_TOKENS', D.DEFAULT_MAX_QUERY_TOKENS, 100, 1_000_000),
+      maxGroupsPerRequest: integer(env, 'MAX_GROUPS_PER_REQUEST', D.DEFAULT_MAX_GROUPS_PER_REQUEST, 1, 10_000),
     },
     im: {
       target,
@@ -142,6 +148,8 @@ export function loadConfig(env: Env = process.env): Config {
       maxRetries: integer(env, 'IM_MAX_RETRIES', D.DEFAULT_MAX_RETRIES, 0, 10),
       retryDeadlineMs: integer(env, 'IM_RETRY_DEADLINE_MS', D.DEFAULT_RETRY_DEADLINE_MS, 1, 600_000),
       maxBatchSize: integer(env, 'IM_MAX_BATCH_SIZE', D.DEFAULT_MAX_BATCH_SIZE, 1, 10_000),
+      accountRatePerSecond: integer(env, 'ACCOUNT_RATE_LIMIT_PER_SECOND', D.DEFAULT_ACCOUNT_RATE_PER_SECOND, 1, 10_000),
+      accountBurst: integer(env, 'ACCOUNT_BURST', D.DEFAULT_ACCOUNT_BURST, 1, 10_000),
       checkGroupType: boolean(env, 'CHECK_GROUP_TYPE', true),
       groupTypeCacheSize: integer(env, 'GROUP_TYPE_CACHE_SIZE', D.DEFAULT_GROUP_TYPE_CACHE_SIZE, 0, 10_000_000),
       sharedState: sharedState(env, target),

@@ -31,6 +31,8 @@ export const DEFAULT_MAX_QUERY_COMPLEXITY = 1000;
 export const DEFAULT_MAX_ROOT_MUTATION_FIELDS = 10;
 /** 15,000 tokens: a full-complexity query (1,000 fields) is about 5,000; a 1 MiB body of tokens is far more. */
 export const DEFAULT_MAX_QUERY_TOKENS = 15_000;
+/** 50 groups: one request's reads cost at most a few dozen IM calls (a role or member-info call per group). */
+export const DEFAULT_MAX_GROUPS_PER_REQUEST = 50;
 /** 500: IM's own per-call member limit on the migration import endpoint. */
 export const DEFAULT_MAX_BATCH_SIZE = 500;
 
@@ -46,6 +48,9 @@ export const DEFAULT_COALESCE_WINDOW_MS = 5;
 export const DEFAULT_MAX_RETRIES = 3;
 /** 20 s for all attempts of one call together, waits included. */
 export const DEFAULT_RETRY_DEADLINE_MS = 20_000;
+/** 20 writes a second per caller account (a tenth of the app's budget), bursts of 20; app admins are exempt. */
+export const DEFAULT_ACCOUNT_RATE_PER_SECOND = 20;
+export const DEFAULT_ACCOUNT_BURST = 20;
 /** Group types never change; 10,000 entries cost about a megabyte. */
 export const DEFAULT_GROUP_TYPE_CACHE_SIZE = 10_000;
 

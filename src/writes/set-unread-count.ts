@@ -5,6 +5,7 @@ import { updateProblem, type RawUpdate } from '../domain/ids';
 import type { GroupMemberRef, UnreadCountOutcome, UnreadCountUpdate } from '../domain/member';
 import { badUserInput } from '../errors';
 import type { GroupTypeCache } from '../groups/group-type-cache';
+import type { AccountRate } from './account-rate';
 import type { UnreadCountCoalescer } from './coalescer';
 
 export interface SetUnreadCountOptions {
@@ -31,7 +32,7 @@ export function validUpdate(raw: RawUpdate, path: string): UnreadCountUpdate {
 
 /**
  * The write use case, the same for the single and batch mutations and the bulk import: valid input → the
- * group's type (no silent no-ops) → the caller's right over this member → the coalescer (which merges,
+ * caller account's fair share → the group's type (no silent no-ops) → the caller's right over this member → the coalescer (which merges,
  * orders and sends through the outbound pipeline). Every refusal before the coalescer costs no set call.
  */
 export class SetUnreadCount {
@@ -39,10 +40,13 @@ export class SetUnreadCount {
     private readonly options: SetUnreadCountOptions,
     private readonly groupTypes: GroupTypeCache,
     private readonly coalescer: UnreadCountCoalescer,
+    private readonly accountRate: AccountRate,
   ) {}
 
   async run(raw: RawUpdate, path: string, request: WriteRequest): Promise<UnreadCountOutcome> {
     const update = validUpdate(raw, path);
+    // The caller's own share first: a flood is refused before it costs any IM call, lookups included.
+    if (!this.options.adminAccounts.has(request.caller.account)) await this.accountRate.admit(request.caller.account);
     if (this.options.checkGroupType) await this.groupTypes.assertUnreadCountSupported(update.groupId);
     const { adminAccounts, allowSelfUpdate } = this.options;
     await authorizeMemberAccess(request.caller, update, { adminAccounts, allowSelf: allowSelfUpdate, action: 'set the unread count of' }, request.roleOf);

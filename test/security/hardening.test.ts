@@ -22,6 +22,18 @@ describe('limits that fail closed', () => {
     expect(gw.simulator!.callsOf(ImCommand.GET_ROLE_IN_GROUP)).toHaveLength(0);
   });
 
+  it('bounds the IM reads one request may cause: past MAX_GROUPS_PER_REQUEST groups, OPERATION_LIMIT_EXCEEDED and no call', async () => {
+    const gw = await gateway();
+    for (let i = 0; i < 60; i++) gw.simulator!.addGroup({ groupId: `@TGS#MANY${i}`, type: 'Public', messageCount: 5, members: { dave: 'Owner', bob: 'Member' } });
+    const query = `{ ${Array.from({ length: 60 }, (_, i) => `g${i}: groupMember(groupId: "@TGS#MANY${i}", memberAccount: "dave") { role }`).join(' ')} }`;
+    const response = await gw.graphql(query, undefined, gw.userSigHeader('bob'));
+    const codes = (response.body.errors as Array<{ extensions: { code: string; limit?: string } }>).map((error) => error.extensions);
+    // A non-null field's error empties `data`, so not every field's error is listed; the bound shows in the calls.
+    expect(codes).toContainEqual({ code: 'OPERATION_LIMIT_EXCEEDED', limit: 'groupsPerRequest', max: 50, actual: 51, retryable: false });
+    expect(gw.simulator!.callsOf(ImCommand.GET_ROLE_IN_GROUP).length).toBeLessThanOrEqual(50);
+    expect(gw.simulator!.callsOf(ImCommand.GET_ROLE_IN_GROUP).length).toBeGreaterThan(0);
+  });
+
   it('stops parsing a document past MAX_QUERY_TOKENS (default 15,000): GRAPHQL_PARSE_FAILED, 400, no IM call', async () => {
     const gw = await gateway();
     const response = await gw.graphql(aliases(2000), undefined, gw.userSigHeader('bob'));
