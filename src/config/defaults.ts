@@ -31,6 +31,8 @@ export const DEFAULT_MAX_QUERY_COMPLEXITY = 1000;
 export const DEFAULT_MAX_ROOT_MUTATION_FIELDS = 10;
 /** 15,000 tokens: a full-complexity query (1,000 fields) is about 5,000; a 1 MiB body of tokens is far more. */
 export const DEFAULT_MAX_QUERY_TOKENS = 15_000;
+/** Operation names past this are refused (not configurable): real ones are a few words, and names reach logs and metrics. */
+export const MAX_OPERATION_NAME_LENGTH = 128;
 /** 50 groups: one request's reads cost at most a few dozen IM calls (a role or member-info call per group). */
 export const DEFAULT_MAX_GROUPS_PER_REQUEST = 50;
 /** 500: IM's own per-call member limit on the migration import endpoint. */

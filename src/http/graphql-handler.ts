@@ -1,5 +1,6 @@
 import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from '@apollo/server';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MAX_OPERATION_NAME_LENGTH } from '../config/defaults';
 import { badRequest } from '../errors';
 import type { GatewayContext } from '../graphql/context';
 import { readBody } from './read-body';
@@ -28,6 +29,12 @@ export function graphqlHandler(apollo: ApolloServer<GatewayContext>, maxBodyByte
           body = JSON.parse(text);
         } catch {
           sendError(response, badRequest('The request body is not valid JSON'));
+          return;
+        }
+        const operationName = (body as { operationName?: unknown } | null)?.operationName;
+        if (typeof operationName === 'string' && operationName.length > MAX_OPERATION_NAME_LENGTH) {
+          // Apollo would echo an unknown name back in its error: a megabyte in, a megabyte out.
+          sendError(response, badRequest(`operationName is longer than ${MAX_OPERATION_NAME_LENGTH} characters`));
           return;
         }
       }

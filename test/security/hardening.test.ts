@@ -42,16 +42,23 @@ describe('limits that fail closed', () => {
     expect(gw.simulator!.calls).toHaveLength(0);
   });
 
-  it('labels metrics with short GraphQL names only: long operation names all count as "other"', async () => {
+  it('labels metrics with short GraphQL names only, and refuses operation names past 128 characters whole', async () => {
     const gw = await gateway();
     for (let i = 0; i < 20; i++) {
-      const name = `Op${i}_${'x'.repeat(200_000)}`;
-      const response = await gw.graphql(`query ${name} { imGateway { region } }`, undefined, {});
+      const response = await gw.graphql(`query Op${i}_${'x'.repeat(100)} { imGateway { region } }`, undefined, {});
       expect(response.status).toBe(200);
     }
     const metrics = await (await fetch(`${gw.url}/metrics`)).text();
-    expect(metrics.length).toBeLessThan(100_000);
     expect(metrics).toMatch(/im_gateway_graphql_operations_total\{operation="other",outcome="ok"\} 20/);
+    const huge = `Op_${'x'.repeat(200_000)}`;
+    const inDocument = await gw.graphql(`query ${huge} { imGateway { region } }`, undefined, {});
+    expect(inDocument.status).toBe(400);
+    expect(inDocument.body.errors[0].extensions).toMatchObject({ code: 'OPERATION_LIMIT_EXCEEDED', limit: 'operationName', max: 128 });
+    const inBody = await fetch(`${gw.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ imGateway { region } }', operationName: huge }) });
+    expect(inBody.status).toBe(400);
+    const text = await inBody.text();
+    expect(text.length).toBeLessThan(1000); // the name is not echoed back
+    expect(JSON.parse(text).errors[0].extensions.code).toBe('BAD_REQUEST');
   });
 });
 

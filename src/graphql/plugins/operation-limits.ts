@@ -2,11 +2,13 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind, OperationTypeNode, visit, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import { getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import type { Config } from '../../config/config';
+import { MAX_OPERATION_NAME_LENGTH } from '../../config/defaults';
 import { operationLimitExceeded } from '../../errors';
 import { asGraphQLError } from '../errors';
 import { fragmentsOf, isIntrospectionField, rootResponseKeys, type Fragments } from '../selections';
 
-type OperationLimit = 'depth' | 'complexity' | 'rootMutationFields';
+type OperationLimit = 'depth' | 'complexity' | 'rootMutationFields' | 'operationName';
+
 
 /** `OPERATION_LIMIT_EXCEEDED` (HTTP 400) naming the limit, its maximum and what the operation asked for. */
 function limitExceeded(limit: OperationLimit, max: number, actual: number, setting: string): unknown {
@@ -102,6 +104,8 @@ export function operationLimitsPlugin(limits: Config['limits']): ApolloServerPlu
         async didResolveOperation({ schema, operation, document, request }) {
           if (operation === undefined) return; // Apollo itself refuses a request without an operation
           if (passed.has(operation)) return;
+          const nameLength = operation.name?.value.length ?? 0;
+          if (nameLength > MAX_OPERATION_NAME_LENGTH) throw limitExceeded('operationName', MAX_OPERATION_NAME_LENGTH, nameLength, 'operation names are at most 128 characters; not configurable');
           checkOperationLimits(schema, operation, fragmentsOf(document), request.variables ?? {}, limits);
           if (!hasConditionalDirectives(document)) passed.add(operation);
         },
