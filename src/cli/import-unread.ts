@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, type Config } from '../config/config';
+import type { Config } from '../config/config';
+import { commandConfig } from './command-config';
 import { DEFAULT_RATE_LIMIT_PER_SECOND } from '../config/defaults';
 import { GatewayCore } from '../core';
 import { forbidden } from '../errors';
@@ -139,13 +140,8 @@ function planFrom(argv: string[], env: Record<string, string | undefined>): Impo
   const format = (values.format ?? formatOf(file)) as ImportFormat;
   if (format !== 'csv' && format !== 'ndjson') return usageError('--format must be csv or ndjson');
   const dryRun = values['dry-run'];
-  let config: Config;
-  try {
-    config = loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return usageError(`configuration: ${error.message}`);
-    throw error;
-  }
+  const config = commandConfig(env);
+  if ('problem' in config) return usageError(config.problem);
   if (!dryRun && config.im.target.kind !== 'tencent') {
     return usageError('configuration: IM_SDKAPPID and IM_SECRET_KEY are required (an import into the throwaway built-in simulator would be lost); use --dry-run to only validate');
   }

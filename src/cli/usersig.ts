@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config/config';
+import { commandConfig } from './command-config';
 import { isImAccountText } from '../domain/ids';
 import { ADMIN_USERSIG_VALIDITY_SECONDS } from '../tencent/admin-usersig';
 import { signUserSig } from '../tencent/usersig';
@@ -31,13 +31,9 @@ export function usersig(argv: string[], env: Record<string, string | undefined> 
   if (!isImAccountText(account)) return usageError('the account must be an IM account: 1 to 32 bytes, no control characters');
   const expire = parsed.values.expire === undefined ? ADMIN_USERSIG_VALIDITY_SECONDS : Number(parsed.values.expire);
   if (!Number.isInteger(expire) || expire < 1) return usageError('--expire must be a whole number of seconds, 1 or more');
-  let target;
-  try {
-    target = loadConfig(env).im.target;
-  } catch (error) {
-    if (error instanceof ConfigError) return usageError(`configuration: ${error.message}`);
-    throw error;
-  }
+  const config = commandConfig(env);
+  if ('problem' in config) return usageError(config.problem);
+  const target = config.im.target;
   if (target.kind !== 'tencent') {
     return usageError('IM_SDKAPPID and IM_SECRET_KEY are required: a UserSig is signed with the app\'s key (the built-in simulator makes a new key each start; use `npm run simulator`, which prints its variables)');
   }

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, type Config } from '../config/config';
+import { commandConfig } from './command-config';
 import { GatewayCore } from '../core';
 import { ProgressReporter } from '../import/progress';
 import { formatOf, ImportFileError, type ImportFormat } from '../import/rows';
@@ -36,13 +36,8 @@ export async function verifyCommand(argv: string[], env: Record<string, string |
   if (file === undefined || extra.length > 0) return usageError('verify-unread takes exactly one file');
   const format = (parsed.values.format ?? formatOf(file)) as ImportFormat;
   if (format !== 'csv' && format !== 'ndjson') return usageError('--format must be csv or ndjson');
-  let config: Config;
-  try {
-    config = loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return usageError(`configuration: ${error.message}`);
-    throw error;
-  }
+  const config = commandConfig(env);
+  if ('problem' in config) return usageError(config.problem);
   if (config.im.target.kind !== 'tencent') return usageError('configuration: IM_SDKAPPID and IM_SECRET_KEY are required: the counts are read from IM');
   const core = new GatewayCore(config.im.target, config.im, config.auth, createLogger({ level: 'warn', destination: process.stderr }));
   try {
