@@ -89,7 +89,8 @@ describe('graceful shutdown of a real gateway process', () => {
     const pending = [3, 4].map((unreadCount) =>
       postGraphQL(`${base}/graphql`, SET_UNREAD, { input: { groupId: GROUP, memberAccount: `slow${unreadCount}`, unreadCount } }, auth).catch(() => undefined),
     );
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Both updates are at IM (which takes 3 s to answer) before the signal.
+    await until(async () => fake.requestsFor(ImCommand.SET_UNREAD_MSG_NUM).length === 2);
     gateway.child.kill('SIGTERM');
     expect(await gateway.exited).toBe(1);
     const unsent = gateway.logs.filter((line) => String(line.msg).startsWith('UNSENT'));
