@@ -4,15 +4,18 @@ import type { Caller } from './auth/caller';
 import type { Config } from './config/config';
 import { GatewayCore, type ImEndpoint } from './core';
 import type { UnreadCountUpdate } from './domain/member';
+import { shuttingDown } from './errors';
 import { createApolloServer } from './graphql/apollo-server';
 import type { GatewayContext } from './graphql/context';
 import { createRequestLoaders } from './groups/request-loaders';
-import { drain } from './http/drain';
+import { drain, finishAnswering } from './http/drain';
 import { graphqlHandler } from './http/graphql-handler';
 import { GatewayHttpServer, GRAPHQL_PATH } from './http/server';
 import { GatewayMetrics } from './observability/metrics';
 import { ImSimulator } from './simulator/simulator';
 
+/** After the shutdown deadline, how long the coded answers to callers still waiting may take to go out. */
+const ANSWER_GRACE_MS = 1000;
 /** How long start-up waits for Redis before serving (not ready) anyway. */
 const REDIS_STARTUP_WAIT_MS = 3000;
 
@@ -103,6 +106,11 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       const unanswered = await drain(http, core.coalescer, Date.now() + config.shutdownTimeoutMs);
       for (const { groupId, memberAccount, unreadCount } of unanswered) {
         logger.error({ groupId, memberAccount, unreadCount }, 'UNSENT at the shutdown deadline (SHUTDOWN_TIMEOUT_MS): replay this update');
+      }
+      if (unanswered.length > 0) {
+        // Their callers get SHUTTING_DOWN (retryable) rather than a reset connection; give the answers a moment to go out.
+        core.coalescer.failPending(shuttingDown());
+        await finishAnswering(http, ANSWER_GRACE_MS);
       }
       await http.close();
       await apollo.stop();

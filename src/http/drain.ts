@@ -22,3 +22,9 @@ export async function drain(http: GatewayHttpServer, writes: Drainable, deadline
   }
   return writes.unansweredUpdates();
 }
+
+/** Waits (at most `graceMs`) until every GraphQL request in progress has been answered. */
+export async function finishAnswering(http: GatewayHttpServer, graceMs: number): Promise<void> {
+  const until = Date.now() + graceMs;
+  while (http.activeRequests > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
+}

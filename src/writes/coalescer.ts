@@ -112,6 +112,18 @@ export class UnreadCountCoalescer {
     return updates.map((update) => ({ settled: roundByMember.get(memberKey(update))! }));
   }
 
+  /**
+   * A shutdown past its deadline: every caller still waiting for a member's call (in flight or next) is
+   * answered with `error` at once, so clients get a coded answer rather than a reset connection. Calls in
+   * flight are not stopped here; their outcome no longer reaches anyone.
+   */
+  failPending(error: Error): void {
+    for (const state of this.members.values()) {
+      state.inFlight?.reject(error);
+      state.next?.reject(error);
+    }
+  }
+
   private enqueue(key: string, update: UnreadCountUpdate, callers: number): Promise<UnreadCountOutcome> {
     const { unreadCount, order } = update;
     let state = this.members.get(key);

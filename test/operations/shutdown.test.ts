@@ -78,7 +78,7 @@ describe('graceful shutdown of a real gateway process', () => {
     expect(gateway.logs.some((line) => line.msg === 'stopped' && line.unanswered === 0)).toBe(true);
   });
 
-  it('at SHUTDOWN_TIMEOUT_MS, logs every unsent update with its group, member and value, and exits 1', async () => {
+  it('at SHUTDOWN_TIMEOUT_MS, answers the callers still waiting with SHUTTING_DOWN, logs every unsent update with its group, member and value, and exits 1', async () => {
     const fake = new FakeIm(() => ({ json: OK_REPLY, delayMs: 3000 }));
     const imUrl = await fake.start();
     const { gateway, base } = await startGatewayProcess(imUrl, { SHUTDOWN_TIMEOUT_MS: '300', IM_TIMEOUT_MS: '5000' });
@@ -87,7 +87,7 @@ describe('graceful shutdown of a real gateway process', () => {
       await fake.close();
     });
     const pending = [3, 4].map((unreadCount) =>
-      postGraphQL(`${base}/graphql`, SET_UNREAD, { input: { groupId: GROUP, memberAccount: `slow${unreadCount}`, unreadCount } }, auth).catch(() => undefined),
+      postGraphQL(`${base}/graphql`, SET_UNREAD, { input: { groupId: GROUP, memberAccount: `slow${unreadCount}`, unreadCount } }, auth),
     );
     // Both updates are at IM (which takes 3 s to answer) before the signal.
     await until(async () => fake.requestsFor(ImCommand.SET_UNREAD_MSG_NUM).length === 2);
@@ -98,6 +98,9 @@ describe('graceful shutdown of a real gateway process', () => {
       { groupId: GROUP, memberAccount: 'slow3', unreadCount: 3 },
       { groupId: GROUP, memberAccount: 'slow4', unreadCount: 4 },
     ]);
-    await Promise.all(pending);
+    // The callers still waiting got a coded, retryable answer, not a reset connection.
+    for (const response of await Promise.all(pending)) {
+      expect(response.body.errors[0].extensions).toEqual({ code: 'SHUTTING_DOWN', retryable: true });
+    }
   });
 });

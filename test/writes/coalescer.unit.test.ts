@@ -106,6 +106,20 @@ describe('UnreadCountCoalescer rounds (recording send, fake timers)', () => {
     expect(coalescer.unansweredUpdates()).toEqual([]);
   });
 
+  it('answers every waiting caller with the given error on failPending (a shutdown past its deadline)', async () => {
+    const { send } = recordingSend();
+    const coalescer = new UnreadCountCoalescer(send, { windowMs: WINDOW_MS });
+    const inFlight = coalescer.submit(update('bob', 1));
+    await jest.advanceTimersByTimeAsync(WINDOW_MS);
+    const next = coalescer.submit(update('bob', 2));
+    await jest.advanceTimersByTimeAsync(WINDOW_MS);
+    const shutdown = new Error('shutting down');
+    coalescer.failPending(shutdown);
+    await expect(inFlight).rejects.toBe(shutdown);
+    await expect(next).rejects.toBe(shutdown);
+    expect(coalescer.pendingUpdates).toBe(0);
+  });
+
   it('reports the calls it saved', async () => {
     const { send, calls } = recordingSend();
     const merged: number[] = [];
