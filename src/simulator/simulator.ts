@@ -2,14 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_SIMULATOR_SDKAPPID } from '../config/defaults';
-import type { GroupRole, GroupType } from '../domain/group';
-import { isImGroupId } from '../domain/ids';
 import { SIMULATOR_MARKER_HEADER } from '../tencent/client';
 import { ImCommand } from '../tencent/commands';
-import { MAX_ACCOUNTS_PER_MEMBER_INFO_CALL, MAX_ACCOUNTS_PER_ROLE_CALL, MAX_GROUPS_PER_INFO_CALL } from '../tencent/commands';
-import { unreadCountOf } from '../domain/unread';
 import { UserSigError, verifyUserSig, type UserSigRejection } from '../tencent/usersig';
 import { DEMO_GROUPS, type SimulatedGroupSeed } from './demo-data';
+import { fail, SimulatedGroups, type Reply } from './group-commands';
 
 const MAX_RANDOM = 0xffffffff;
 const CALL_LOG_LIMIT = 10_000;
@@ -36,15 +33,6 @@ export interface SimulatedCall {
   at: number;
 }
 
-interface SimulatedGroup {
-  type: GroupType;
-  /** Messages so far: the next message gets sequence number messageCount + 1 (IM's NextMsgSeq). */
-  messageCount: number;
-  /** Each member's MsgSeq: the sequence number of the last message they have read. */
-  members: Map<string, { role: Exclude<GroupRole, 'NotMember'>; msgSeq: number }>;
-}
-
-type Reply = { ErrorCode: number; ErrorInfo?: string } & Record<string, unknown>;
 
 const COMMAND_PATH_PREFIX = '/v4/';
 /** The simulator's own control endpoint: messages arrive in a group. Not an IM API. */
@@ -61,7 +49,7 @@ export class ImSimulator {
   readonly secretKey: string;
   readonly adminAccounts: ReadonlySet<string>;
   readonly calls: SimulatedCall[] = [];
-  private readonly groups = new Map<string, SimulatedGroup>();
+  private readonly groups = new SimulatedGroups();
   private readonly rateLimitPerSecond: number;
   private readonly recentCalls = new Map<string, number[]>();
   private server?: Server;
@@ -75,27 +63,17 @@ export class ImSimulator {
   }
 
   addGroup(seed: SimulatedGroupSeed): void {
-    this.groups.set(seed.groupId, {
-      type: seed.type,
-      messageCount: seed.messageCount,
-      // Everyone starts with everything read.
-      members: new Map(Object.entries(seed.members).map(([account, role]) => [account, { role, msgSeq: seed.messageCount }])),
-    });
+    this.groups.add(seed);
   }
 
   /** A member's unread count as IM holds it, or undefined when not a member. */
   unreadCount(groupId: string, account: string): number | undefined {
-    const group = this.groups.get(groupId);
-    const member = group?.members.get(account);
-    return group === undefined || member === undefined ? undefined : unreadCountOf(group.messageCount + 1, member.msgSeq);
+    return this.groups.unreadCount(groupId, account);
   }
 
   /** New messages arrive in a group (nobody reads them yet): every member's unread count grows by `count`. */
   addMessages(groupId: string, count: number): boolean {
-    const group = this.groups.get(groupId);
-    if (group === undefined) return false;
-    group.messageCount += count;
-    return true;
+    return this.groups.addMessages(groupId, count);
   }
 
   /** Calls received for one command (e.g. `group_open_http_svc/set_unread_msg_num`). */
@@ -165,13 +143,13 @@ export class ImSimulator {
     const fields = body as Record<string, unknown>;
     switch (command) {
       case ImCommand.SET_UNREAD_MSG_NUM:
-        return this.setUnreadMsgNum(fields);
+        return this.groups.setUnreadMsgNum(fields);
       case ImCommand.GET_GROUP_INFO:
-        return this.getGroupInfo(fields);
+        return this.groups.getGroupInfo(fields);
       case ImCommand.GET_ROLE_IN_GROUP:
-        return this.getRoleInGroup(fields);
+        return this.groups.getRoleInGroup(fields);
       case ImCommand.GET_SPECIFIED_GROUP_MEMBER_INFO:
-        return this.getSpecifiedGroupMemberInfo(fields);
+        return this.groups.getSpecifiedGroupMemberInfo(fields);
       default:
         return fail(10003, 'invalid command');
     }
@@ -204,87 +182,6 @@ export class ImSimulator {
     return allowed;
   }
 
-  private setUnreadMsgNum(fields: Record<string, unknown>): Reply {
-    const { GroupId, Member_Account, UnreadMsgNum } = fields;
-    if (typeof GroupId !== 'string' || typeof Member_Account !== 'string' || Member_Account === '') {
-      return fail(10004, 'GroupId and Member_Account are required strings');
-    }
-    if (typeof UnreadMsgNum !== 'number' || !Number.isInteger(UnreadMsgNum) || UnreadMsgNum < 0 || UnreadMsgNum > MAX_RANDOM) {
-      return fail(10004, 'UnreadMsgNum must be a non-negative integer');
-    }
-    if (!isImGroupId(GroupId)) return fail(10015, 'invalid GroupId');
-    const group = this.groups.get(GroupId);
-    if (group === undefined) return fail(10010, 'group does not exist or was disbanded');
-    const member = group.members.get(Member_Account);
-    if (member === undefined) return fail(10007, 'member is not in the group');
-    // ChatRoom (Meeting) and AVChatRoom: IM answers success and changes nothing.
-    // Setting N marks all but the last N messages read; more than the group holds is clamped, as IM does.
-    if (group.type !== 'ChatRoom' && group.type !== 'AVChatRoom') {
-      member.msgSeq = group.messageCount - Math.min(UnreadMsgNum, group.messageCount);
-    }
-    return ok();
-  }
-
-  private getGroupInfo(fields: Record<string, unknown>): Reply {
-    const ids = fields.GroupIdList;
-    if (!Array.isArray(ids) || ids.length === 0 || ids.length > MAX_GROUPS_PER_INFO_CALL || !ids.every((id) => typeof id === 'string')) {
-      return fail(10004, `GroupIdList must hold 1 to ${MAX_GROUPS_PER_INFO_CALL} group IDs`);
-    }
-    return ok({
-      GroupInfo: (ids).map((groupId) => {
-        const group = this.groups.get(groupId);
-        if (group === undefined) return { GroupId: groupId, ErrorCode: 10010, ErrorInfo: 'group does not exist' };
-        return { GroupId: groupId, ErrorCode: 0, ErrorInfo: '', Type: group.type, MemberNum: group.members.size, NextMsgSeq: group.messageCount + 1 };
-      }),
-    });
-  }
-
-  private getRoleInGroup(fields: Record<string, unknown>): Reply {
-    const { GroupId, User_Account } = fields;
-    if (typeof GroupId !== 'string') return fail(10004, 'GroupId is required');
-    if (
-      !Array.isArray(User_Account) ||
-      User_Account.length === 0 ||
-      User_Account.length > MAX_ACCOUNTS_PER_ROLE_CALL ||
-      !User_Account.every((account) => typeof account === 'string')
-    ) {
-      return fail(10004, `User_Account must hold 1 to ${MAX_ACCOUNTS_PER_ROLE_CALL} accounts`);
-    }
-    if (!isImGroupId(GroupId)) return fail(10015, 'invalid GroupId');
-    const group = this.groups.get(GroupId);
-    if (group === undefined) return fail(10010, 'group does not exist or was disbanded');
-    if (group.type === 'AVChatRoom') return fail(10007, 'not supported for AVChatRoom');
-    return ok({
-      UserIdList: (User_Account).map((account) => ({
-        Member_Account: account,
-        Role: group.members.get(account)?.role ?? 'NotMember',
-      })),
-    });
-  }
-
-  private getSpecifiedGroupMemberInfo(fields: Record<string, unknown>): Reply {
-    const { GroupId, Member_List_Account } = fields;
-    if (typeof GroupId !== 'string') return fail(10004, 'GroupId is required');
-    if (
-      !Array.isArray(Member_List_Account) ||
-      Member_List_Account.length === 0 ||
-      Member_List_Account.length > MAX_ACCOUNTS_PER_MEMBER_INFO_CALL ||
-      !Member_List_Account.every((account) => typeof account === 'string')
-    ) {
-      return fail(10004, `Member_List_Account must hold 1 to ${MAX_ACCOUNTS_PER_MEMBER_INFO_CALL} accounts`);
-    }
-    if (!isImGroupId(GroupId)) return fail(10015, 'invalid GroupId');
-    const group = this.groups.get(GroupId);
-    if (group === undefined) return fail(10010, 'group does not exist or was disbanded');
-    if (group.type === 'AVChatRoom') return fail(10007, 'AVChatRoom groups have no member list');
-    // Accounts not in the group are simply left out, as IM does.
-    const MemberList = (Member_List_Account).flatMap((account) => {
-      const member = group.members.get(account);
-      return member === undefined ? [] : [{ Member_Account: account, Role: member.role, JoinTime: 0, MsgSeq: member.msgSeq, MsgFlag: 'AcceptAndNotify', LastSendMsgTime: 0, NameCard: '' }];
-    });
-    return ok({ GroupId, MemberList });
-  }
-
   /** POST /simulator/messages {"groupId", "count"}: messages arrive, so unread counts grow (for frontend development). */
   private messagesArrived(text: string, response: ServerResponse): void {
     let body: { groupId?: unknown; count?: unknown } = {};
@@ -299,7 +196,7 @@ export class ImSimulator {
       response.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'send {"groupId": an existing group, "count": 1 to 1000000}' }));
       return;
     }
-    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ groupId, nextMsgSeq: this.groups.get(groupId)!.messageCount + 1 }));
+    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ groupId, nextMsgSeq: this.groups.nextMsgSeq(groupId) }));
   }
 }
 
@@ -311,11 +208,3 @@ const USERSIG_ERROR_CODES: Record<UserSigRejection, number> = {
   WRONG_SDKAPPID: 70014,
   WRONG_IDENTIFIER: 70013,
 };
-
-function ok(extra: Record<string, unknown> = {}): Reply {
-  return { ActionStatus: 'OK', ErrorInfo: '', ErrorCode: 0, ...extra };
-}
-
-function fail(errorCode: number, errorInfo: string): Reply {
-  return { ActionStatus: 'FAIL', ErrorInfo: errorInfo, ErrorCode: errorCode };
-}
