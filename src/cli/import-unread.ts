@@ -39,7 +39,6 @@ Exit codes: 0 every row applied or in the rejects file; 1 fatal (unreadable file
 IM refusing the credentials); 2 bad usage or configuration (also: an unfinished checkpoint without
 --resume, nothing to resume, a changed input file); 130 interrupted (Ctrl-C; --resume continues).`;
 
-/** `im-graphql-gateway import-unread <file> [options]`; resolves to the exit code. */
 /** What the command line asks for, once checked. */
 interface ImportPlan {
   file: string;
@@ -83,30 +82,26 @@ export async function importUnread(argv: string[], env: Record<string, string | 
   };
   process.on('SIGINT', onInterrupt);
   process.on('SIGTERM', onInterrupt);
-  let summary: ImportSummary;
   try {
-    summary = await run.run();
-  } catch (error) {
-    if (!(error instanceof ImportUsageError || error instanceof ImportFileError)) throw error;
-    process.stderr.write(`import-unread: ${error.message}\n`);
-    return error instanceof ImportUsageError ? EXIT.USAGE : EXIT.FATAL;
+    let summary: ImportSummary;
+    try {
+      summary = await run.run();
+    } catch (error) {
+      if (!(error instanceof ImportUsageError || error instanceof ImportFileError)) throw error;
+      process.stderr.write(`import-unread: ${error.message}\n`);
+      return error instanceof ImportUsageError ? EXIT.USAGE : EXIT.FATAL;
+    } finally {
+      process.off('SIGINT', onInterrupt);
+      process.off('SIGTERM', onInterrupt);
+    }
+    process.stdout.write(describe(summary, dryRun));
+    if (summary.fatal !== undefined) return EXIT.FATAL;
+    if (summary.interrupted) return EXIT.INTERRUPTED;
+    // --verify reads back through the same core: its pool, limiters and shared state.
+    return plan.verify && core !== undefined ? await runVerify(core, plan.file, plan.format) : EXIT.DONE;
   } finally {
-    process.off('SIGINT', onInterrupt);
-    process.off('SIGTERM', onInterrupt);
     await core?.close();
   }
-  process.stdout.write(describe(summary, dryRun));
-  if (summary.fatal !== undefined) return EXIT.FATAL;
-  if (summary.interrupted) return EXIT.INTERRUPTED;
-  if (plan.verify && core !== undefined) {
-    const verifier = new GatewayCore(core.endpoint, config.im, config.auth, createLogger({ level: 'warn', destination: process.stderr }));
-    try {
-      return await runVerify(verifier, plan.file, plan.format);
-    } finally {
-      await verifier.close();
-    }
-  }
-  return EXIT.DONE;
 }
 
 /** The checked command line, or the exit code when there is nothing to run (help, a usage error). */

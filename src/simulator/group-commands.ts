@@ -90,49 +90,37 @@ export class SimulatedGroups {
   }
 
   getRoleInGroup(fields: Record<string, unknown>): Reply {
-    const { GroupId, User_Account } = fields;
-    if (typeof GroupId !== 'string') return fail(10004, 'GroupId is required');
-    if (
-      !Array.isArray(User_Account) ||
-      User_Account.length === 0 ||
-      User_Account.length > MAX_ACCOUNTS_PER_ROLE_CALL ||
-      !User_Account.every((account) => typeof account === 'string')
-    ) {
-      return fail(10004, `User_Account must hold 1 to ${MAX_ACCOUNTS_PER_ROLE_CALL} accounts`);
-    }
-    if (!isImGroupId(GroupId)) return fail(10015, 'invalid GroupId');
-    const group = this.groups.get(GroupId);
-    if (group === undefined) return fail(10010, 'group does not exist or was disbanded');
-    if (group.type === 'AVChatRoom') return fail(10007, 'not supported for AVChatRoom');
-    return ok({
-      UserIdList: (User_Account).map((account) => ({
-        Member_Account: account,
-        Role: group.members.get(account)?.role ?? 'NotMember',
-      })),
-    });
+    const asked = this.memberCommand(fields, 'User_Account', MAX_ACCOUNTS_PER_ROLE_CALL);
+    if ('ErrorCode' in asked) return asked;
+    const { group, accounts } = asked;
+    return ok({ UserIdList: accounts.map((account) => ({ Member_Account: account, Role: group.members.get(account)?.role ?? 'NotMember' })) });
   }
 
   getSpecifiedGroupMemberInfo(fields: Record<string, unknown>): Reply {
-    const { GroupId, Member_List_Account } = fields;
+    const asked = this.memberCommand(fields, 'Member_List_Account', MAX_ACCOUNTS_PER_MEMBER_INFO_CALL);
+    if ('ErrorCode' in asked) return asked;
+    const { group, accounts } = asked;
+    // Accounts not in the group are simply left out, as IM does.
+    const MemberList = accounts.flatMap((account) => {
+      const member = group.members.get(account);
+      return member === undefined ? [] : [{ Member_Account: account, Role: member.role, JoinTime: 0, MsgSeq: member.msgSeq, MsgFlag: 'AcceptAndNotify', LastSendMsgTime: 0, NameCard: '' }];
+    });
+    return ok({ GroupId: fields.GroupId, MemberList });
+  }
+
+  /** What the member-level commands check alike, in IM's order: the body, the group ID, the group, its type. */
+  private memberCommand(fields: Record<string, unknown>, listField: string, max: number): { group: SimulatedGroup; accounts: string[] } | Reply {
+    const { GroupId } = fields;
+    const accounts = fields[listField];
     if (typeof GroupId !== 'string') return fail(10004, 'GroupId is required');
-    if (
-      !Array.isArray(Member_List_Account) ||
-      Member_List_Account.length === 0 ||
-      Member_List_Account.length > MAX_ACCOUNTS_PER_MEMBER_INFO_CALL ||
-      !Member_List_Account.every((account) => typeof account === 'string')
-    ) {
-      return fail(10004, `Member_List_Account must hold 1 to ${MAX_ACCOUNTS_PER_MEMBER_INFO_CALL} accounts`);
+    if (!Array.isArray(accounts) || accounts.length === 0 || accounts.length > max || !accounts.every((account) => typeof account === 'string')) {
+      return fail(10004, `${listField} must hold 1 to ${max} accounts`);
     }
     if (!isImGroupId(GroupId)) return fail(10015, 'invalid GroupId');
     const group = this.groups.get(GroupId);
     if (group === undefined) return fail(10010, 'group does not exist or was disbanded');
     if (group.type === 'AVChatRoom') return fail(10007, 'AVChatRoom groups have no member list');
-    // Accounts not in the group are simply left out, as IM does.
-    const MemberList = (Member_List_Account).flatMap((account) => {
-      const member = group.members.get(account);
-      return member === undefined ? [] : [{ Member_Account: account, Role: member.role, JoinTime: 0, MsgSeq: member.msgSeq, MsgFlag: 'AcceptAndNotify', LastSendMsgTime: 0, NameCard: '' }];
-    });
-    return ok({ GroupId, MemberList });
+    return { group, accounts: accounts };
   }
 }
 

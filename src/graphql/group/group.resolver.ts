@@ -2,6 +2,7 @@ import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-gr
 import { readMemberUnread, type MemberUnread } from '../../reads/member-unread';
 import { authorizeMemberAccess } from '../../auth/policy';
 import { accountProblem, groupIdProblem, type FieldProblem } from '../../domain/ids';
+import { memberKey } from '../../domain/member';
 import { badUserInput } from '../../errors';
 import type { GatewayContext } from '../context';
 import { Group, GroupMember, GroupRole, GroupType } from './group.type';
@@ -73,9 +74,19 @@ export class GroupMemberResolver {
   }
 }
 
-async function unreadOf(member: GroupMember, context: GatewayContext): Promise<MemberUnread | null> {
-  const caller = await context.authenticate();
-  return readMemberUnread(member, caller, context.config.auth.adminAccounts, context.loaders, context.core.groupTypes);
+/** One read per member and request, whether `unreadCount`, `readMsgSeq` or both are selected. */
+const readsOfRequest = new WeakMap<GatewayContext['loaders'], Map<string, Promise<MemberUnread | null>>>();
+
+function unreadOf(member: GroupMember, context: GatewayContext): Promise<MemberUnread | null> {
+  let reads = readsOfRequest.get(context.loaders);
+  if (reads === undefined) readsOfRequest.set(context.loaders, (reads = new Map<string, Promise<MemberUnread | null>>()));
+  const key = memberKey(member);
+  let read = reads.get(key);
+  if (read === undefined) {
+    read = context.authenticate().then((caller) => readMemberUnread(member, caller, context.config.auth.adminAccounts, context.loaders, context.core.groupTypes));
+    reads.set(key, read);
+  }
+  return read;
 }
 
 function refuse(problem: FieldProblem): void {
