@@ -3,7 +3,7 @@ import { createAuthenticator } from './auth/authenticator';
 import type { Caller } from './auth/caller';
 import type { Config } from './config/config';
 import { GatewayCore, type ImEndpoint } from './core';
-import type { UnreadCountUpdate } from './domain/member';
+import type { Unanswered } from './writes/coalescer';
 import { shuttingDown } from './errors';
 import { createApolloServer } from './graphql/apollo-server';
 import type { GatewayContext } from './graphql/context';
@@ -31,7 +31,7 @@ export interface RunningGateway {
    * sent and answered, then everything closes. Bounded by SHUTDOWN_TIMEOUT_MS; resolves to the updates
    * still unanswered at the deadline (each also logged), normally none.
    */
-  stop(): Promise<UnreadCountUpdate[]>;
+  stop(): Promise<Unanswered>;
 }
 
 /**
@@ -100,21 +100,25 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     'try it: open the URL in a browser for Apollo Sandbox, or run the curl',
   );
 
-  let stopping: Promise<UnreadCountUpdate[]> | undefined;
-  const stop = (): Promise<UnreadCountUpdate[]> =>
+  let stopping: Promise<Unanswered> | undefined;
+  const stop = (): Promise<Unanswered> =>
     (stopping ??= (async () => {
       const unanswered = await drain(http, core.coalescer, Date.now() + config.shutdownTimeoutMs);
-      for (const { groupId, memberAccount, unreadCount } of unanswered) {
-        logger.error({ groupId, memberAccount, unreadCount }, 'UNSENT at the shutdown deadline (SHUTDOWN_TIMEOUT_MS): replay this update');
+      for (const { groupId, memberAccount, unreadCount } of unanswered.unsent) {
+        logger.error({ groupId, memberAccount, unreadCount }, 'UNSENT at the shutdown deadline (SHUTDOWN_TIMEOUT_MS): IM has not applied it; replay this update');
       }
-      if (unanswered.length > 0) {
+      for (const { groupId, memberAccount, unreadCount } of unanswered.inDoubt) {
+        logger.error({ groupId, memberAccount, unreadCount }, 'IN_DOUBT at the shutdown deadline (SHUTDOWN_TIMEOUT_MS): sent, not answered; IM may have applied it (replaying it is safe)');
+      }
+      const left = unanswered.unsent.length + unanswered.inDoubt.length;
+      if (left > 0) {
         // Their callers get SHUTTING_DOWN (retryable) rather than a reset connection; give the answers a moment to go out.
         core.coalescer.failPending(shuttingDown());
         await finishAnswering(http, ANSWER_GRACE_MS);
       }
       await http.close();
       await apollo.stop();
-      await core.close({ abandon: unanswered.length > 0 });
+      await core.close({ abandon: left > 0 });
       await simulator?.close();
       return unanswered;
     })());
@@ -124,8 +128,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
 /** Tencent as configured, or the built-in simulator (started here, loudly) when no credentials are set. */
 async function imEndpoint(config: Config, logger: Logger): Promise<{ endpoint: ImEndpoint; simulator?: ImSimulator }> {
   if (config.im.target.kind === 'tencent') {
-    const { baseUrl, sdkAppId, secretKey } = config.im.target;
-    return { endpoint: { baseUrl, sdkAppId, secretKey } };
+    const { baseUrl, backupBaseUrl, sdkAppId, secretKey } = config.im.target;
+    return { endpoint: { baseUrl, backupBaseUrl, sdkAppId, secretKey } };
   }
   const simulator = new ImSimulator({ adminAccounts: [config.im.adminIdentifier] });
   const endpoint = { baseUrl: await simulator.start(), sdkAppId: simulator.sdkAppId, secretKey: simulator.secretKey };

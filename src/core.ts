@@ -15,6 +15,11 @@ import { ReplicaConnection } from './replicas/redis-connection';
 import { AdminUserSig } from './tencent/admin-usersig';
 import { ImHttpClient } from './tencent/client';
 import { ImApi, type ImCommand } from './tencent/commands';
+import { memberKey, type GroupMemberRef, type UnreadCountUpdate } from './domain/member';
+import { queueFull } from './errors';
+import { pacingIntervalMs } from './outbound/limiter/limiter';
+import { chainHooks, type CallHooks } from './tencent/commands';
+import { ABANDONED_CALL_LIFETIME_MS, AbandonedCalls } from './writes/abandoned-calls';
 import { UnreadCountCoalescer } from './writes/coalescer';
 import { IN_PROCESS_ORDERING, type MemberOrdering } from './writes/member-order';
 import { RedisMemberOrdering } from './writes/member-order-redis';
@@ -24,6 +29,8 @@ import { SetUnreadCount } from './writes/set-unread-count';
 /** Where the calls go and with which credentials. */
 export interface ImEndpoint {
   baseUrl: string;
+  /** Where retries go while the primary host fails (the region's backup host, or IM_API_BACKUP_BASE_URL). */
+  backupBaseUrl?: string;
   sdkAppId: number;
   secretKey: string;
 }
@@ -54,6 +61,7 @@ export class GatewayCore {
   readonly groupTypes: GroupTypeCache;
   readonly coalescer: UnreadCountCoalescer;
   readonly setUnreadCount: SetUnreadCount;
+  readonly abandonedCalls: AbandonedCalls;
   private readonly client: ImHttpClient;
   private readonly limiters = new Map<ImCommand, RateLimiter>();
   private readonly replicas?: ReplicaConnection;
@@ -66,7 +74,14 @@ export class GatewayCore {
     hooks: CoreHooks = {},
   ) {
     this.adminUserSig = new AdminUserSig({ sdkAppId: endpoint.sdkAppId, secretKey: endpoint.secretKey, identifier: settings.adminIdentifier });
-    this.client = new ImHttpClient({ baseUrl: endpoint.baseUrl, sdkAppId: endpoint.sdkAppId, adminUserSig: this.adminUserSig, timeoutMs: settings.timeoutMs });
+    this.client = new ImHttpClient({
+      baseUrl: endpoint.baseUrl,
+      backupBaseUrl: endpoint.backupBaseUrl,
+      sdkAppId: endpoint.sdkAppId,
+      adminUserSig: this.adminUserSig,
+      timeoutMs: settings.timeoutMs,
+      onHostSwitch: (to, host) => logger.warn({ host, role: to }, `IM calls now go to the ${to} host`),
+    });
     const { sharedState } = settings;
     if (sharedState.kind === 'redis') {
       this.replicas = new ReplicaConnection({ url: sharedState.url, keyPrefix: sharedState.keyPrefix, logger });
@@ -85,14 +100,27 @@ export class GatewayCore {
     );
     this.api = new ImApi(call);
 
+    // A member whose call was abandoned waits until it can no longer land (in this process, and across
+    // replicas by holding the member's lease that long), so the latest value always wins at IM.
+    this.abandonedCalls = new AbandonedCalls();
+    const holdAfterMs = (member: GroupMemberRef) => this.abandonedCalls.remainingMs(memberKey(member));
     const ordering: MemberOrdering =
       this.replicas === undefined
         ? IN_PROCESS_ORDERING
-        : new RedisMemberOrdering(this.replicas, { leaseMs: settings.timeoutMs + 2000, maxLeaseWaitMs: settings.retryDeadlineMs + settings.timeoutMs });
-    this.coalescer = new UnreadCountCoalescer((update) => ordering.send(update, (value) => this.api.setUnreadMsgNum(value)), {
+        : new RedisMemberOrdering(this.replicas, { leaseMs: settings.timeoutMs + 2000, maxLeaseWaitMs: settings.retryDeadlineMs + settings.timeoutMs + ABANDONED_CALL_LIFETIME_MS, holdAfterMs });
+    const send = (update: UnreadCountUpdate, hooks: CallHooks) => {
+      const onAbandoned = (writtenAt: number) => this.abandonedCalls.abandoned(memberKey(update), writtenAt);
+      return ordering.send(update, (value) => this.api.setUnreadMsgNum(value, chainHooks(hooks, { onAbandoned })));
+    };
+    const pacingMs = pacingIntervalMs(settings.rateLimitPerSecond);
+    this.coalescer = new UnreadCountCoalescer(send, {
       windowMs: settings.coalesceWindowMs,
       onMerged: hooks.onMerged,
       stamp: ordering.stamp,
+      holdUntilSafe: this.abandonedCalls.holdUntilSafe,
+      maxPendingUpdates: settings.maxPendingUpdates,
+      // The pending updates drain at about the pace of the limit: that is the wait to suggest.
+      overloaded: (pending) => queueFull(pending * pacingMs),
     });
     this.groupTypes = new GroupTypeCache(this.api, settings.groupTypeCacheSize, this.replicas && redisGroupTypes(this.replicas));
     const accountOptions = { perSecond: settings.accountRatePerSecond, burst: settings.accountBurst };
@@ -137,7 +165,7 @@ export class GatewayCore {
   private limiterFor(command: ImCommand, onWait: CoreHooks['onLimiterWait']): RateLimiter {
     let limiter = this.limiters.get(command);
     if (limiter === undefined) {
-      const options = { callsPerSecond: this.settings.rateLimitPerSecond, maxQueueWaitMs: this.settings.maxQueueWaitMs, onWait };
+      const options = { callsPerSecond: this.settings.rateLimitPerSecond, maxQueueWaitMs: this.settings.maxQueueWaitMs, onWait, pendingMs: this.settings.timeoutMs };
       limiter = this.replicas === undefined ? new PacingRateLimiter(options) : new RedisRateLimiter(this.replicas, command, options);
       this.limiters.set(command, limiter);
     }

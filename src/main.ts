@@ -20,11 +20,11 @@ async function main(): Promise<void> {
   const shutdown = (signal: NodeJS.Signals): void => {
     logger.info({ signal }, 'shutting down: finishing accepted updates');
     gateway.stop().then(
-      (unanswered) => {
+      ({ unsent, inDoubt }) => {
         // Non-zero when the deadline left updates unsent (each is in the log), so the platform notices.
-        logger.info({ unanswered: unanswered.length }, 'stopped');
+        logger.info({ unanswered: unsent.length + inDoubt.length, unsent: unsent.length, inDoubt: inDoubt.length }, 'stopped');
         logger.flush();
-        process.exit(unanswered.length === 0 ? 0 : 1);
+        process.exit(unsent.length + inDoubt.length === 0 ? 0 : 1);
       },
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');

@@ -1,5 +1,5 @@
 import { isImAccountText } from '../domain/ids';
-import { IM_REGIONS, regionBaseUrl, type ImRegion } from '../tencent/regions';
+import { IM_REGIONS, regionBackupBaseUrl, regionBaseUrl, type ImRegion } from '../tencent/regions';
 import * as D from './defaults';
 import { account, boolean, ConfigError, integer, nonEmpty, oneOf, type Env } from './env';
 
@@ -17,7 +17,7 @@ export type AuthConfig =
 
 /** Where IM calls go: Tencent Cloud IM, or the built-in simulator started in-process. */
 type ImTarget =
-  | { kind: 'tencent'; sdkAppId: number; secretKey: string; baseUrl: string; region?: ImRegion }
+  | { kind: 'tencent'; sdkAppId: number; secretKey: string; baseUrl: string; backupBaseUrl?: string; region?: ImRegion }
   | { kind: 'simulator' };
 
 export interface Config {
@@ -59,6 +59,7 @@ export interface Config {
     timeoutMs: number;
     rateLimitPerSecond: number;
     maxQueueWaitMs: number;
+    maxPendingUpdates: number;
     coalesceWindowMs: number;
     maxRetries: number;
     retryDeadlineMs: number;
@@ -97,11 +98,14 @@ export function loadConfig(env: Env = process.env): Config {
     if (sdkAppIdText === undefined) throw new ConfigError('IM_SDKAPPID', 'is required when IM_SECRET_KEY is set');
     const sdkAppId = integer(env, 'IM_SDKAPPID', undefined, 1, 0xffffffff);
     const explicitBase = nonEmpty(env, 'IM_API_BASE_URL');
+    const explicitBackup = nonEmpty(env, 'IM_API_BACKUP_BASE_URL');
     if (explicitBase !== undefined) {
-      target = { kind: 'tencent', sdkAppId, secretKey, baseUrl: httpUrl('IM_API_BASE_URL', explicitBase) };
+      const backupBaseUrl = explicitBackup === undefined ? undefined : httpUrl('IM_API_BACKUP_BASE_URL', explicitBackup);
+      target = { kind: 'tencent', sdkAppId, secretKey, baseUrl: httpUrl('IM_API_BASE_URL', explicitBase), backupBaseUrl };
     } else {
+      if (explicitBackup !== undefined) throw new ConfigError('IM_API_BACKUP_BASE_URL', 'is only used with IM_API_BASE_URL (IM_REGION brings its own backup host)');
       const region = imRegion(env);
-      target = { kind: 'tencent', sdkAppId, secretKey, baseUrl: regionBaseUrl(region), region };
+      target = { kind: 'tencent', sdkAppId, secretKey, baseUrl: regionBaseUrl(region), backupBaseUrl: regionBackupBaseUrl(region), region };
     }
   }
   if (target.kind === 'simulator') imRegion(env); // still validated, so a typo is caught before going live
@@ -144,6 +148,7 @@ export function loadConfig(env: Env = process.env): Config {
       timeoutMs: integer(env, 'IM_TIMEOUT_MS', D.DEFAULT_IM_TIMEOUT_MS, 1, 60_000),
       rateLimitPerSecond: integer(env, 'IM_RATE_LIMIT_PER_SECOND', D.DEFAULT_RATE_LIMIT_PER_SECOND, 1, 10_000),
       maxQueueWaitMs: integer(env, 'IM_MAX_QUEUE_WAIT_MS', D.DEFAULT_MAX_QUEUE_WAIT_MS, 0, 600_000),
+      maxPendingUpdates: integer(env, 'IM_MAX_PENDING_UPDATES', D.DEFAULT_MAX_PENDING_UPDATES, 1, 1_000_000),
       coalesceWindowMs: integer(env, 'IM_COALESCE_WINDOW_MS', D.DEFAULT_COALESCE_WINDOW_MS, 0, 1000),
       maxRetries: integer(env, 'IM_MAX_RETRIES', D.DEFAULT_MAX_RETRIES, 0, 10),
       retryDeadlineMs: integer(env, 'IM_RETRY_DEADLINE_MS', D.DEFAULT_RETRY_DEADLINE_MS, 1, 600_000),

@@ -44,6 +44,8 @@ export const DEFAULT_IM_TIMEOUT_MS = 5000;
 export const DEFAULT_RATE_LIMIT_PER_SECOND = 200;
 /** 10 s: how long a call may wait for its limiter slot before it is refused with RATE_LIMITED. */
 export const DEFAULT_MAX_QUEUE_WAIT_MS = 10_000;
+/** 10,000 updates waiting at most (about 50 s of IM's budget, a few MB): beyond it RATE_LIMITED at once. */
+export const DEFAULT_MAX_PENDING_UPDATES = 10_000;
 /** 5 ms: long enough to catch a double-fired click or a script's burst, short next to IM's own latency. */
 export const DEFAULT_COALESCE_WINDOW_MS = 5;
 /** 3 retries after the first attempt. */

@@ -1,4 +1,4 @@
-import type { UnreadCountUpdate } from '../domain/member';
+import type { Unanswered } from '../writes/coalescer';
 import type { GatewayHttpServer } from './server';
 
 /** While draining, idle keep-alive connections are closed this often, so clients reconnect elsewhere. */
@@ -7,14 +7,15 @@ const DRAIN_POLL_MS = 100;
 /** What a drain waits for: the coalescer's accepted updates. */
 export interface Drainable {
   readonly pendingUpdates: number;
-  unansweredUpdates(): UnreadCountUpdate[];
+  unansweredUpdates(): Unanswered;
 }
 
 /**
  * The shutdown drain: still listening (new requests get 503), requests in progress finish and with them
- * every accepted update, until `deadline`. Resolves to the updates still unanswered then (normally none).
+ * every accepted update, until `deadline`. Resolves to the updates still unanswered then (normally none):
+ * those IM has certainly not applied, and those whose call was written and not answered.
  */
-export async function drain(http: GatewayHttpServer, writes: Drainable, deadline: number): Promise<UnreadCountUpdate[]> {
+export async function drain(http: GatewayHttpServer, writes: Drainable, deadline: number): Promise<Unanswered> {
   http.startDraining();
   while ((http.activeRequests > 0 || writes.pendingUpdates > 0) && Date.now() < deadline) {
     http.server.closeIdleConnections();

@@ -19,7 +19,7 @@ export class GatewayMetrics {
   private readonly imCalls = new Counter({
     name: `${PREFIX}im_calls_total`,
     help: 'IM REST calls (each attempt, retries included) by command and IM ErrorCode; error_code "none" when IM did not answer (network, timeout, non-200), with the gateway code in `code`.',
-    labelNames: ['command', 'error_code', 'code'] as const,
+    labelNames: ['command', 'host', 'error_code', 'code'] as const,
     registers: [this.registry],
   });
   private readonly imLatency = new Histogram({
@@ -69,7 +69,7 @@ export class GatewayMetrics {
   coreHooks(): Required<CoreHooks> {
     return {
       onCall: (result: ImCallResult) => {
-        this.imCalls.inc({ command: result.command, error_code: result.imErrorCode === undefined ? 'none' : String(result.imErrorCode), code: result.code ?? 'OK' });
+        this.imCalls.inc({ command: result.command, host: result.host, error_code: result.imErrorCode === undefined ? 'none' : String(result.imErrorCode), code: result.code ?? 'OK' });
         this.imLatency.observe({ command: result.command }, result.seconds);
       },
       onMerged: (extraUpdates) => this.merged.inc(extraUpdates),

@@ -1,14 +1,19 @@
-import type { ImCommand } from '../tencent/commands';
+import { chainHooks, type ImCommand } from '../tencent/commands';
 import type { Interceptor } from './interceptor';
 import type { RateLimiter } from './limiter/limiter';
 
 /**
- * Every call of a command first takes a slot from that command's limiter (Tencent counts each REST API's
- * frequency separately). Sits inside the retries, so every attempt, retries included, takes a slot.
+ * Every call of a command first takes a permit from that command's limiter (Tencent counts each REST
+ * API's frequency separately). Sits inside the retries, so every attempt, retries included, takes one.
+ * The client says when the request was really written, which is when the limiter starts counting it.
  */
 export function rateLimit(limiterFor: (command: ImCommand) => RateLimiter): Interceptor {
-  return (next) => async (command, body) => {
-    await limiterFor(command).acquire();
-    return next(command, body);
+  return (next) => async (command, body, hooks) => {
+    const permit = await limiterFor(command).acquire();
+    try {
+      return await next(command, body, chainHooks(hooks, { onWritten: (at) => permit.written(at) }));
+    } finally {
+      permit.release();
+    }
   };
 }

@@ -43,12 +43,12 @@ export function retry(options: RetryOptions): Interceptor {
   const random = options.random ?? Math.random;
   const wait = options.sleep ?? sleep;
 
-  return (next) => async (command, body) => {
+  return (next) => async (command, body, hooks) => {
     const deadline = now() + deadlineMs;
     let resigned = false;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await next(command, body);
+        return await next(command, body, hooks);
       } catch (error) {
         if (!(error instanceof GatewayError) || error.refusedBeforeCall) throw error;
         let delayMs: number;

@@ -9,10 +9,10 @@ import type { Interceptor } from './interceptor';
  */
 export function signatureLockout(now: () => number = Date.now): Interceptor {
   let lockedUntil = 0;
-  return (next) => async (command, body) => {
+  return (next) => async (command, body, hooks) => {
     if (now() < lockedUntil) throw signatureLockedOut(SIGNATURE_LOCKOUT_IM_ERROR_CODE, lockedUntil - now());
     try {
-      return await next(command, body);
+      return await next(command, body, hooks);
     } catch (error) {
       if (error instanceof GatewayError && error.imErrorCode === SIGNATURE_LOCKOUT_IM_ERROR_CODE && !error.refusedBeforeCall) {
         lockedUntil = Math.max(lockedUntil, now() + SIGNATURE_LOCKOUT_MS);

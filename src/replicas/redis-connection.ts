@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { GatewayError, sharedStateUnavailable } from '../errors';
-import { CLAIM_MEMBER, RECORD_SEND, RELEASE_MEMBER, RENEW_LEASE, RESERVE_SLOT, SUBMIT_UPDATE } from './scripts';
+import { CLAIM_MEMBER, MARK_WRITTEN, RELEASE_MEMBER, RENEW_LEASE, RESERVE_SLOT, SUBMIT_UPDATE, TAKE_SEND } from './scripts';
 
 /** A Redis command that takes longer than this fails (the update then fails as retryable). */
 const REDIS_COMMAND_TIMEOUT_MS = 1000;
@@ -11,10 +11,11 @@ const REDIS_COMMAND_TIMEOUT_MS = 1000;
 /** The Lua scripts as commands (scripts.ts says what each does). */
 export interface ReplicaScripts {
   reserveSlot(tat: string, intervalMs: number, maxWaitMs: number): Promise<[number, string]>;
-  recordSend(sends: string, limit: number, windowMs: number, id: string): Promise<string>;
+  takeSend(tat: string, sends: string, intervalMs: number, toleranceMs: number, limit: number, windowMs: number, pendingMs: number, id: string): Promise<[number, string]>;
+  markWritten(sends: string, id: string): Promise<number>;
   submitUpdate(member: string, value: number, ttlMs: number): Promise<number>;
   claimMember(member: string, lease: string, seq: number, token: string, leaseMs: number): Promise<[number, number | string | null, string | null]>;
-  releaseMember(member: string, lease: string, token: string, appliedSeq: number | '', appliedValue: number | ''): Promise<number>;
+  releaseMember(member: string, lease: string, token: string, appliedSeq: number | '', appliedValue: number | '', holdMs: number): Promise<number>;
   renewLease(lease: string, token: string, leaseMs: number): Promise<number>;
 }
 
@@ -48,7 +49,8 @@ export class ReplicaConnection {
     });
     const scripts: Array<[keyof ReplicaScripts, number, string]> = [
       ['reserveSlot', 1, RESERVE_SLOT],
-      ['recordSend', 1, RECORD_SEND],
+      ['takeSend', 2, TAKE_SEND],
+      ['markWritten', 1, MARK_WRITTEN],
       ['submitUpdate', 1, SUBMIT_UPDATE],
       ['claimMember', 2, CLAIM_MEMBER],
       ['releaseMember', 2, RELEASE_MEMBER],

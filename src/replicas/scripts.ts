@@ -20,20 +20,34 @@ redis.call('SET', KEYS[1], tostring(slot + tonumber(ARGV[1])), 'PX', math.ceil(w
 return {1, tostring(wait)}`;
 
 /**
- * The hard guard, checked when a call is about to go out: at most `limit` sends in any window.
- * KEYS[1] a sorted set of send times; ARGV limit, window_ms, unique_id.
- * Returns '0' (recorded: send now) or the ms until the oldest send leaves the window.
+ * One send for the shared limiter, decided at once (nothing reserved ahead, so a stalled replica never
+ * comes back with a backlog of slots): GCRA pacing with a tolerance of a few calls, then the hard guard —
+ * sends written in the guard window plus sends granted and not yet written stay under `limit`. A granted
+ * send is recorded as unwritten (scored `pending_ms` ahead, so it counts until its write is recorded).
+ * KEYS[1] the theoretical arrival time, KEYS[2] a sorted set of sends;
+ * ARGV interval_ms, tolerance_ms, limit, window_ms, pending_ms, unique_id.
+ * Returns {1, '0'} granted, or {0, wait_ms}: ask again after that long.
  */
-export const RECORD_SEND = `${NOW_MS}
-local window = tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tostring(now - window))
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then
-  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  return tostring(tonumber(oldest[2]) + window - now)
+export const TAKE_SEND = `${NOW_MS}
+local interval, tolerance, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local window, pending = tonumber(ARGV[4]), tonumber(ARGV[5])
+local slot = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), now)
+if slot - now > tolerance then return {0, tostring(slot - now - tolerance)} end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', tostring(now - window))
+if redis.call('ZCARD', KEYS[2]) >= limit then
+  local oldest = tonumber(redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')[2])
+  if oldest > now then return {0, '5'} end
+  return {0, tostring(math.max(1, oldest + window - now))}
 end
-redis.call('ZADD', KEYS[1], tostring(now), ARGV[3])
-redis.call('PEXPIRE', KEYS[1], window * 2)
-return '0'`;
+redis.call('SET', KEYS[1], tostring(slot + interval), 'PX', math.ceil(slot + interval - now + 1000))
+redis.call('ZADD', KEYS[2], tostring(now + pending), ARGV[6])
+redis.call('PEXPIRE', KEYS[2], math.ceil(window + pending))
+return {1, '0'}`;
+
+/** A granted send was written: it counts from now (Redis's clock, at or after the real write: errs safe). KEYS[1] the sends; ARGV unique_id. */
+export const MARK_WRITTEN = `${NOW_MS}
+redis.call('ZADD', KEYS[1], tostring(now), ARGV[1])
+return 1`;
 
 /**
  * A member's update arrives: it gets the next sequence number and becomes the member's latest value —
@@ -64,14 +78,18 @@ end
 return {0, redis.call('PTTL', KEYS[2])}`;
 
 /**
- * Ends my turn: records the sequence number and value IM applied (on success) and releases my lease.
- * KEYS[1] the member's hash, KEYS[2] its lease; ARGV token, applied_seq ('' after a failure), applied_value.
+ * Ends my turn: records the sequence number and value IM applied (on success) and releases my lease — or,
+ * when a call of mine was abandoned and may still land, keeps it `hold_ms` longer so no replica sends sooner.
+ * KEYS[1] the member's hash, KEYS[2] its lease; ARGV token, applied_seq ('' after a failure), applied_value, hold_ms.
  */
 export const RELEASE_MEMBER = `if ARGV[2] ~= '' then
   local applied = tonumber(redis.call('HGET', KEYS[1], 'applied') or '0')
   if tonumber(ARGV[2]) > applied then redis.call('HSET', KEYS[1], 'applied', ARGV[2], 'appliedValue', ARGV[3]) end
 end
-if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
+if redis.call('GET', KEYS[2]) == ARGV[1] then
+  local hold = tonumber(ARGV[4] or '0')
+  if hold > 0 then redis.call('PEXPIRE', KEYS[2], math.ceil(hold)) else redis.call('DEL', KEYS[2]) end
+end
 return 1`;
 
 /** Extends my lease while my call is still running. KEYS[1] the lease; ARGV token, lease_ms. */

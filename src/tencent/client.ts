@@ -5,6 +5,8 @@ import { imUnavailable } from '../errors';
 import type { AdminUserSig } from './admin-usersig';
 import type { ImCall, ImReply } from './commands';
 import { fromImReply } from './error-table';
+import { HostFailover, type HostRole } from './failover';
+import { isWatched, watchWrite } from './wire-watch';
 
 /** Default keep-alive connections to the IM host; enough for 200 calls/s at a few hundred ms each. */
 const DEFAULT_IM_CONNECTIONS = 64;
@@ -18,50 +20,62 @@ const MAX_UINT32 = 0xffffffff;
 export interface ImHttpClientOptions {
   /** `https://console.tim.qq.com`, or any base URL (a proxy, the simulator); a path prefix is kept. */
   baseUrl: string;
+  /** The region's backup host (or `IM_API_BACKUP_BASE_URL`): where retries go while the primary fails. */
+  backupBaseUrl?: string;
   sdkAppId: number;
   adminUserSig: AdminUserSig;
   /** Default {@link DEFAULT_IM_TIMEOUT_MS}. */
   timeoutMs?: number;
   /** Default {@link DEFAULT_IM_CONNECTIONS}. */
   connections?: number;
+  /** Told once per switch between the primary and the backup host. */
+  onHostSwitch?: (to: HostRole, host: string) => void;
+}
+
+/** One IM host: its keep-alive pool, the base URL's path prefix, and its name for metrics and logs. */
+interface ImHost {
+  name: string;
+  pool: Pool;
+  pathPrefix: string;
 }
 
 /**
- * The bottom layer: one keep-alive undici pool to the IM host and one signed POST per call. It turns
- * every outcome into an {@link ImReply} or a GatewayError; it knows nothing of GraphQL, retries or limits.
+ * The bottom layer: a keep-alive undici pool per IM host (primary, and the backup when known) and one signed
+ * POST per call. It turns every outcome into an {@link ImReply} or a GatewayError, tells the hooks where
+ * each attempt went, when it was written and whether it was abandoned; it knows nothing of GraphQL,
+ * retries or limits.
  */
 export class ImHttpClient {
-  private readonly pool: Pool;
-  private readonly pathPrefix: string;
+  private readonly hosts: Record<HostRole, ImHost | undefined>;
+  private readonly failover: HostFailover;
   private readonly timeoutMs: number;
   private simulatorProbe?: Promise<boolean>;
 
   constructor(private readonly options: ImHttpClientOptions) {
-    const base = new URL(options.baseUrl);
-    this.pathPrefix = base.pathname.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? DEFAULT_IM_TIMEOUT_MS;
-    this.pool = new Pool(base.origin, {
-      connections: options.connections ?? DEFAULT_IM_CONNECTIONS,
-      keepAliveTimeout: 30_000,
-      headersTimeout: this.timeoutMs,
-      bodyTimeout: this.timeoutMs,
-    });
+    this.hosts = {
+      primary: this.openHost(options.baseUrl),
+      backup: options.backupBaseUrl === undefined ? undefined : this.openHost(options.backupBaseUrl),
+    };
+    this.failover = new HostFailover(this.hosts.backup !== undefined, (to) => options.onHostSwitch?.(to, this.hosts[to]!.name));
   }
 
-  readonly call: ImCall = async (command, body) => {
-    const query = new URLSearchParams({
-      sdkappid: String(this.options.sdkAppId),
-      identifier: this.options.adminUserSig.identifier,
-      usersig: this.options.adminUserSig.current(),
-      random: String(randomInt(0, MAX_UINT32 + 1)),
-      contenttype: 'json',
+  readonly call: ImCall = async (command, body, hooks) => {
+    const role = this.failover.current();
+    const host = this.hosts[role] ?? this.hosts.primary!;
+    hooks?.onHost?.(host.name);
+    const path = this.signedPath(host, command);
+    let writtenAt: number | undefined;
+    const unwatch = watchWrite(path, (at) => {
+      writtenAt = at;
+      hooks?.onWritten?.(at);
     });
     let statusCode: number;
     let text: string;
     try {
-      const response = await this.pool.request({
+      const response = await host.pool.request({
         method: 'POST',
-        path: `${this.pathPrefix}/v4/${command}?${query.toString()}`,
+        path,
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
         // undici's own headers/body timeouts are coarse (about a second); this bounds the whole call exactly.
@@ -70,10 +84,20 @@ export class ImHttpClient {
       statusCode = response.statusCode;
       text = await response.body.text();
     } catch (error) {
+      this.failover.failed(role);
+      if (writtenAt !== undefined) hooks?.onAbandoned?.(writtenAt);
       // undici's errors name the host and port, never the query string that holds the UserSig.
       throw imUnavailable(isTimeout(error) ? `no reply within ${this.timeoutMs} ms` : 'network error', error);
+    } finally {
+      unwatch();
     }
-    if (statusCode !== 200) throw imUnavailable(`HTTP ${statusCode}`);
+    if (statusCode !== 200) {
+      // A proxy's 502 may come after IM took the request: treat it as possibly applied.
+      this.failover.failed(role);
+      if (writtenAt !== undefined) hooks?.onAbandoned?.(writtenAt);
+      throw imUnavailable(`HTTP ${statusCode}`);
+    }
+    this.failover.answered(role);
     return parseReply(text);
   };
 
@@ -82,8 +106,9 @@ export class ImHttpClient {
    * simulator's marker header; asked once and remembered. Never throws (unreachable: false).
    */
   servedBySimulator(): Promise<boolean> {
-    this.simulatorProbe ??= this.pool
-      .request({ method: 'GET', path: `${this.pathPrefix}/`, signal: AbortSignal.timeout(SIMULATOR_PROBE_TIMEOUT_MS) })
+    const { pool, pathPrefix } = this.hosts.primary!;
+    this.simulatorProbe ??= pool
+      .request({ method: 'GET', path: `${pathPrefix}/`, signal: AbortSignal.timeout(SIMULATOR_PROBE_TIMEOUT_MS) })
       .then(async (response) => {
         await response.body.dump();
         return response.headers[SIMULATOR_MARKER_HEADER] !== undefined;
@@ -93,12 +118,42 @@ export class ImHttpClient {
   }
 
   async close(): Promise<void> {
-    await this.pool.close();
+    await Promise.all(this.pools().map((pool) => pool.close()));
   }
 
   /** Aborts calls in progress (a shutdown past its deadline). */
   async destroy(): Promise<void> {
-    await this.pool.destroy();
+    await Promise.all(this.pools().map((pool) => pool.destroy()));
+  }
+
+  private pools(): Pool[] {
+    return [this.hosts.primary, this.hosts.backup].flatMap((host) => (host === undefined ? [] : [host.pool]));
+  }
+
+  private openHost(baseUrl: string): ImHost {
+    const base = new URL(baseUrl);
+    const pool = new Pool(base.origin, {
+      connections: this.options.connections ?? DEFAULT_IM_CONNECTIONS,
+      keepAliveTimeout: 30_000,
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
+    });
+    return { name: base.host, pool, pathPrefix: base.pathname.replace(/\/+$/, '') };
+  }
+
+  /** The call's path with its signed query; `random` is fresh per attempt, which also makes the path unique. */
+  private signedPath(host: ImHost, command: string): string {
+    for (;;) {
+      const query = new URLSearchParams({
+        sdkappid: String(this.options.sdkAppId),
+        identifier: this.options.adminUserSig.identifier,
+        usersig: this.options.adminUserSig.current(),
+        random: String(randomInt(0, MAX_UINT32 + 1)),
+        contenttype: 'json',
+      });
+      const path = `${host.pathPrefix}/v4/${command}?${query.toString()}`;
+      if (!isWatched(path)) return path;
+    }
   }
 }
 

@@ -19,8 +19,29 @@ export interface ImReply {
   [field: string]: unknown;
 }
 
+/**
+ * What the layers above want to hear of a call's attempts; handed down the pipeline to the client, which
+ * alone knows when a request really leaves and where it goes. Times are `performance.now()`.
+ */
+export interface CallHooks {
+  /** An attempt starts towards this host (the primary or the backup). */
+  onHost?: (host: string) => void;
+  /** An attempt's request was written to the socket: the moment IM's rate limit counts. */
+  onWritten?: (at: number) => void;
+  /** An attempt was written and then given up without IM's answer (timeout, reset, non-200): IM may still apply it. */
+  onAbandoned?: (writtenAt: number) => void;
+}
+
 /** One IM REST call. Every outbound layer (client, limiter, retries) has this shape, so they compose. */
-export type ImCall = (command: ImCommand, body: Record<string, unknown>) => Promise<ImReply>;
+export type ImCall = (command: ImCommand, body: Record<string, unknown>, hooks?: CallHooks) => Promise<ImReply>;
+
+/** Both hooks of each kind, `outer`'s first: how a layer adds its own to those handed down to it. */
+export function chainHooks(outer: CallHooks | undefined, inner: CallHooks): CallHooks {
+  if (outer === undefined) return inner;
+  const both = <A extends unknown[]>(a?: (...args: A) => void, b?: (...args: A) => void) =>
+    a === undefined ? b : b === undefined ? a : (...args: A) => (a(...args), b(...args));
+  return { onHost: both(outer.onHost, inner.onHost), onWritten: both(outer.onWritten, inner.onWritten), onAbandoned: both(outer.onAbandoned, inner.onAbandoned) };
+}
 
 /** IM answers at most this many groups per get_group_info call. */
 export const MAX_GROUPS_PER_INFO_CALL = 50;
@@ -43,12 +64,13 @@ export interface GroupInfo {
 export class ImApi {
   constructor(private readonly call: ImCall) {}
 
-  async setUnreadMsgNum(update: UnreadCountUpdate): Promise<void> {
-    await this.call(ImCommand.SET_UNREAD_MSG_NUM, {
-      GroupId: update.groupId,
-      Member_Account: update.memberAccount,
-      UnreadMsgNum: update.unreadCount,
-    });
+  /** `hooks` let the member's ordering hear of attempts written and abandoned. */
+  async setUnreadMsgNum(update: UnreadCountUpdate, hooks?: CallHooks): Promise<void> {
+    await this.call(
+      ImCommand.SET_UNREAD_MSG_NUM,
+      { GroupId: update.groupId, Member_Account: update.memberAccount, UnreadMsgNum: update.unreadCount },
+      hooks,
+    );
   }
 
   /**

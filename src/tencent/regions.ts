@@ -22,3 +22,8 @@ export const IM_REGIONS = Object.keys(IM_REGION_HOSTS) as ImRegion[];
 export function regionBaseUrl(region: ImRegion): string {
   return `https://${IM_REGION_HOSTS[region].host}`;
 }
+
+/** The HTTPS base URL of a region's backup host (Tencent's `*.my-imcloud.com`), where calls fail over. */
+export function regionBackupBaseUrl(region: ImRegion): string {
+  return `https://${IM_REGION_HOSTS[region].backupHost}`;
+}

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { DEFAULT_COALESCE_WINDOW_MS } from '../config/defaults';
 import { memberKey, type UnreadCountOutcome, type UnreadCountUpdate } from '../domain/member';
+import type { CallHooks } from '../tencent/commands';
 import type { SendResult } from './member-order';
 
 
@@ -14,6 +15,18 @@ export interface CoalescerOptions {
    * update held back behind a member's in-flight call still counts as arriving when it arrived.
    */
   stamp?: (update: UnreadCountUpdate) => Promise<number>;
+  /** Resolves when the member's next call may go out (after an abandoned call can no longer land). */
+  holdUntilSafe?: (memberKey: string) => Promise<void> | void;
+  /** Updates accepted and not yet answered, at most; beyond it `overloaded` is thrown at once. Default unbounded. */
+  maxPendingUpdates?: number;
+  /** The refusal for an update beyond {@link maxPendingUpdates}, given how many are pending. */
+  overloaded?: (pending: number) => Error;
+}
+
+/** At a shutdown deadline: what IM has certainly not applied, and what it may have (written, not answered). */
+export interface Unanswered {
+  unsent: UnreadCountUpdate[];
+  inDoubt: UnreadCountUpdate[];
 }
 
 /** What a window hands each update: the settlement of its member's round. */
@@ -26,6 +39,10 @@ interface Round {
   unreadCount: number;
   order?: number;
   callers: number;
+  /** The call has started (past the member's hold): later updates can no longer change its value. */
+  sending: boolean;
+  /** An attempt of this round's call was written to the wire: IM may have applied its value. */
+  written: boolean;
   settled: Promise<UnreadCountOutcome>;
   resolve: (outcome: UnreadCountOutcome) => void;
   reject: (error: unknown) => void;
@@ -61,7 +78,7 @@ export class UnreadCountCoalescer {
   private readonly unanswered = new Set<UnreadCountUpdate>();
 
   constructor(
-    private readonly send: (update: UnreadCountUpdate) => Promise<SendResult>,
+    private readonly send: (update: UnreadCountUpdate, hooks: CallHooks) => Promise<SendResult>,
     private readonly options: CoalescerOptions = {},
   ) {
     const windowMs = options.windowMs ?? DEFAULT_COALESCE_WINDOW_MS;
@@ -73,6 +90,10 @@ export class UnreadCountCoalescer {
 
   /** Accepts an update; resolves when IM has applied it (or a later value for the same member). */
   async submit(update: UnreadCountUpdate): Promise<UnreadCountOutcome> {
+    const { maxPendingUpdates, overloaded } = this.options;
+    if (maxPendingUpdates !== undefined && this.unanswered.size >= maxPendingUpdates && overloaded !== undefined) {
+      throw overloaded(this.unanswered.size);
+    }
     const accepted = { ...update };
     this.unanswered.add(accepted);
     try {
@@ -89,11 +110,20 @@ export class UnreadCountCoalescer {
     return this.unanswered.size;
   }
 
-  /** The latest unanswered update per member, in the order accepted: what a replay would need to send. */
-  unansweredUpdates(): UnreadCountUpdate[] {
+  /**
+   * The latest unanswered update per member, in the order accepted: what a replay would need to send. In
+   * doubt when its value is the member's call already written to IM, unsent otherwise.
+   */
+  unansweredUpdates(): Unanswered {
     const latest = new Map<string, UnreadCountUpdate>();
     for (const update of this.unanswered) latest.set(memberKey(update), update);
-    return [...latest.values()];
+    const unanswered: Unanswered = { unsent: [], inDoubt: [] };
+    for (const [key, update] of latest) {
+      const state = this.members.get(key);
+      const atIm = state?.next === undefined && state?.inFlight?.written === true && state.inFlight.unreadCount === update.unreadCount;
+      (atIm ? unanswered.inDoubt : unanswered.unsent).push(update);
+    }
+    return unanswered;
   }
 
   private async dispatchWindow(updates: readonly UnreadCountUpdate[]): Promise<MemberRound[]> {
@@ -132,12 +162,13 @@ export class UnreadCountCoalescer {
       this.members.set(key, state);
     }
     if (state.next !== undefined) {
-      if (isNewer(update, state.next)) {
-        state.next.unreadCount = unreadCount;
-        state.next.order = order;
-      }
-      state.next.callers += callers;
+      mergeInto(state.next, update, callers);
       return state.next.settled;
+    }
+    if (state.inFlight !== undefined && !state.inFlight.sending) {
+      // Held (an abandoned call may still land): the call has not started, so it takes the latest value.
+      mergeInto(state.inFlight, update, callers);
+      return state.inFlight.settled;
     }
     if (state.inFlight !== undefined) {
       // Same value, and (across replicas) the same place in the order: that call answers this update too.
@@ -156,9 +187,13 @@ export class UnreadCountCoalescer {
   private start(key: string, state: MemberState, round: Round): void {
     state.inFlight = round;
     const { groupId, memberAccount } = state;
-    // The value is read when the call starts: a `next` round may have been updated until then.
+    // The value is read when the call starts: the round may have taken later updates until then.
     const sent = Promise.resolve()
-      .then(() => this.send({ groupId, memberAccount, unreadCount: round.unreadCount, order: round.order }))
+      .then(() => this.options.holdUntilSafe?.(key))
+      .then(() => {
+        round.sending = true;
+        return this.send({ groupId, memberAccount, unreadCount: round.unreadCount, order: round.order }, { onWritten: () => (round.written = true) });
+      })
       .then(
         (sent) => ({ ok: true as const, sent }),
         (error: unknown) => ({ ok: false as const, error }),
@@ -179,6 +214,15 @@ export class UnreadCountCoalescer {
   }
 }
 
+/** The round takes the update's value when it is newer, and answers its callers too. */
+function mergeInto(round: Round, update: { unreadCount: number; order?: number }, callers: number): void {
+  if (isNewer(update, round)) {
+    round.unreadCount = update.unreadCount;
+    round.order = update.order;
+  }
+  round.callers += callers;
+}
+
 /** Later stamps win; without stamps (one process), the later arrival — the caller's order — wins. */
 function isNewer(update: { order?: number }, than: { order?: number }): boolean {
   return update.order === undefined || than.order === undefined || update.order >= than.order;
@@ -193,5 +237,5 @@ function newRound(unreadCount: number, order: number | undefined, callers: numbe
   });
   // Handled here too: a round can fail before its callers' awaits are attached (they learn of it a tick later).
   settled.catch(() => undefined);
-  return { unreadCount, order, callers, settled, resolve, reject };
+  return { unreadCount, order, callers, sending: false, written: false, settled, resolve, reject };
 }

@@ -15,6 +15,8 @@ export interface RedisMemberOrderingOptions {
   leaseMs: number;
   /** How long an update may wait for another replica's lease on its member. */
   maxLeaseWaitMs: number;
+  /** How long the member's lease must still be held after my turn: an abandoned call of mine may still land. */
+  holdAfterMs?: (update: GroupMemberRef) => number;
 }
 
 /**
@@ -50,15 +52,19 @@ export class RedisMemberOrdering implements MemberOrdering {
         const latestSeq = Number(a);
         const value = b === null ? update.unreadCount : Number(b);
         await this.sendHoldingLease(lease, token, () => send({ ...update, unreadCount: value })).catch(async (error: unknown) => {
-          await redis.releaseMember(member, lease, token, '', '').catch(() => undefined); // else it expires by itself
+          await redis.releaseMember(member, lease, token, '', '', this.holdAfterMs(update)).catch(() => undefined); // else it expires by itself
           throw error;
         });
-        await this.connection.run(() => redis.releaseMember(member, lease, token, latestSeq, value));
+        await this.connection.run(() => redis.releaseMember(member, lease, token, latestSeq, value, this.holdAfterMs(update)));
         return { unreadCount: value, coalesced: latestSeq !== seq };
       }
       if (Date.now() > deadline) throw imUnavailable('another replica held this member for too long');
       await sleep(Math.min(Math.max(Number(a), 1), LEASE_POLL_MS));
     }
+  }
+
+  private holdAfterMs(update: GroupMemberRef): number {
+    return this.options.holdAfterMs?.(update) ?? 0;
   }
 
   /** A member's state (sequence, latest and applied values) and lease, in one Cluster slot. */

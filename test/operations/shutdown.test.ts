@@ -78,7 +78,7 @@ describe('graceful shutdown of a real gateway process', () => {
     expect(gateway.logs.some((line) => line.msg === 'stopped' && line.unanswered === 0)).toBe(true);
   });
 
-  it('at SHUTDOWN_TIMEOUT_MS, answers the callers still waiting with SHUTTING_DOWN, logs every unsent update with its group, member and value, and exits 1', async () => {
+  it('at SHUTDOWN_TIMEOUT_MS, answers the callers still waiting with SHUTTING_DOWN, logs each update IM may have applied as IN_DOUBT and each it has not as UNSENT, and exits 1', async () => {
     const fake = new FakeIm(() => ({ json: OK_REPLY, delayMs: 3000 }));
     const imUrl = await fake.start();
     const { gateway, base } = await startGatewayProcess(imUrl, { SHUTDOWN_TIMEOUT_MS: '300', IM_TIMEOUT_MS: '5000' });
@@ -86,21 +86,32 @@ describe('graceful shutdown of a real gateway process', () => {
       gateway.child.kill('SIGKILL');
       await fake.close();
     });
-    const pending = [3, 4].map((unreadCount) =>
-      postGraphQL(`${base}/graphql`, SET_UNREAD, { input: { groupId: GROUP, memberAccount: `slow${unreadCount}`, unreadCount } }, auth),
-    );
-    // Both updates are at IM (which takes 3 s to answer) before the signal.
+    const send = (memberAccount: string, unreadCount: number) =>
+      postGraphQL(`${base}/graphql`, SET_UNREAD, { input: { groupId: GROUP, memberAccount, unreadCount } }, auth);
+    const pending = [send('slow3', 3), send('slow4', 4)];
+    // Both updates are at IM (which takes 3 s to answer) before the next one and the signal.
     await until(async () => fake.requestsFor(ImCommand.SET_UNREAD_MSG_NUM).length === 2);
+    pending.push(send('slow3', 30)); // waits behind slow3's call: never sent
+    await until(async () => (await pendingUpdates(base)) === 3);
     gateway.child.kill('SIGTERM');
     expect(await gateway.exited).toBe(1);
-    const unsent = gateway.logs.filter((line) => String(line.msg).startsWith('UNSENT'));
-    expect(unsent.map(({ groupId, memberAccount, unreadCount }) => ({ groupId, memberAccount, unreadCount })).sort((a, b) => a.unreadCount - b.unreadCount)).toEqual([
-      { groupId: GROUP, memberAccount: 'slow3', unreadCount: 3 },
-      { groupId: GROUP, memberAccount: 'slow4', unreadCount: 4 },
-    ]);
+    const logged = (prefix: string) =>
+      gateway.logs
+        .filter((line) => String(line.msg).startsWith(prefix))
+        .map(({ groupId, memberAccount, unreadCount }) => ({ groupId, memberAccount, unreadCount }))
+        .sort((a, b) => a.unreadCount - b.unreadCount);
+    expect(logged('UNSENT')).toEqual([{ groupId: GROUP, memberAccount: 'slow3', unreadCount: 30 }]);
+    expect(logged('IN_DOUBT')).toEqual([{ groupId: GROUP, memberAccount: 'slow4', unreadCount: 4 }]);
+    expect(fake.requestsFor(ImCommand.SET_UNREAD_MSG_NUM).map((request) => request.body.UnreadMsgNum).sort()).toEqual([3, 4]); // 30 never went
     // The callers still waiting got a coded, retryable answer, not a reset connection.
     for (const response of await Promise.all(pending)) {
       expect(response.body.errors[0].extensions).toEqual({ code: 'SHUTTING_DOWN', retryable: true });
     }
   });
 });
+
+/** The coalescer's pending updates, as /metrics shows them. */
+async function pendingUpdates(base: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  return Number(/^im_gateway_coalescer_pending_updates (\d+)$/m.exec(text)?.[1] ?? -1);
+}

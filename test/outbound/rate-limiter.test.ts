@@ -1,4 +1,5 @@
 import { onCleanup } from '../support/cleanup';
+import { PACING_BURST, type SendPermit } from '../../src/outbound/limiter/limiter';
 import { PacingRateLimiter } from '../../src/outbound/limiter/memory';
 import { GatewayError } from '../../src/errors';
 import { FakeIm, OK_REPLY } from '../support/fake-im';
@@ -12,17 +13,23 @@ describe('PacingRateLimiter', () => {
   it('never grants more than the limit within any one-second window, paced rather than in a burst', async () => {
     const limiter = new PacingRateLimiter({ callsPerSecond: 20 });
     const grants: number[] = [];
-    await Promise.all(Array.from({ length: 50 }, () => limiter.acquire().then(() => grants.push(performance.now()))));
+    const sendAtOnce = (permit: SendPermit) => {
+      const now = performance.now();
+      grants.push(now);
+      permit.written(now);
+      permit.release();
+    };
+    await Promise.all(Array.from({ length: 50 }, () => limiter.acquire().then(sendAtOnce)));
     expect(maxInAnyWindow(grants)).toBeLessThanOrEqual(20);
-    // Paced: the first 100 ms hold about 2 grants (at 19/s), not a burst of 20.
-    expect(grants.filter((at) => at - grants[0] < 100).length).toBeLessThanOrEqual(3);
+    // Paced: the first 100 ms hold the burst of 3 and about 2 more (at 19/s), not a burst of 20.
+    expect(grants.filter((at) => at - grants[0] < 100).length).toBeLessThanOrEqual(PACING_BURST + 2);
   });
 
   it('refuses at once with RATE_LIMITED and retryAfterMs when the wait would exceed the queue limit', async () => {
     const limiter = new PacingRateLimiter({ callsPerSecond: 10, maxQueueWaitMs: 250 });
     const outcomes = await Promise.allSettled(Array.from({ length: 8 }, () => limiter.acquire()));
     const refused = outcomes.filter((outcome) => outcome.status === 'rejected');
-    // Slots every ~105 ms: 0, 105, 210 ms fit within 250 ms; the rest are refused.
+    // Each place in the queue costs ~105 ms: places 0, 1, 2 (0, 105, 210 ms) fit within 250 ms; the rest are refused.
     expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(3);
     for (const outcome of refused) {
       const error = (outcome).reason as GatewayError;

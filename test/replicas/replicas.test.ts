@@ -138,7 +138,7 @@ describe('Redis going away and coming back', () => {
     expect((await update('after', 3)).body.errors).toBeUndefined();
     expect(im.requestsFor(ImCommand.SET_UNREAD_MSG_NUM).map((request) => request.body.Member_Account)).toEqual(['before', 'after']);
     expect(gateway.logs.text).toContain('Redis connection restored');
-    expect(await gateway.stop()).toEqual([]); // nothing left hanging
+    expect(await gateway.stop()).toEqual({ unsent: [], inDoubt: [] }); // nothing left hanging
   });
 
   it('starts not ready when Redis is not there yet, and refuses updates instead of using private limits', async () => {

@@ -33,13 +33,36 @@ describe('the replicas’ Lua scripts', () => {
     expect(Number(afterRefusal)).toBeLessThanOrEqual(3000);
   });
 
-  it('RECORD_SEND lets `limit` sends into a window, then says how long until the oldest leaves it', async () => {
+  it('TAKE_SEND paces with a tolerance of a few calls and reserves nothing ahead', async () => {
+    const tat = connection.key('t2', 'tat');
     const sends = connection.key('t2', 'sends');
+    // 1 call per 100 ms, tolerance 200 ms (3 at once), a limit far away.
     const answers = [];
-    for (let i = 0; i < 4; i++) answers.push(Number(await connection.redis.recordSend(sends, 3, 1000, `send-${i}`)));
-    expect(answers.slice(0, 3)).toEqual([0, 0, 0]);
-    expect(answers[3]).toBeGreaterThan(0);
-    expect(answers[3]).toBeLessThanOrEqual(1000);
+    for (let i = 0; i < 5; i++) answers.push(await connection.redis.takeSend(tat, sends, 100, 200, 1000, 1050, 5000, `s${i}`));
+    expect(answers.slice(0, 3).map(([granted]) => granted)).toEqual([1, 1, 1]);
+    // The 4th and 5th are told to wait about one interval, and neither is reserved: asking again gives the same.
+    expect(answers[3][0]).toBe(0);
+    expect(Number(answers[3][1])).toBeGreaterThan(50);
+    expect(Number(answers[3][1])).toBeLessThanOrEqual(100);
+    expect(answers[4][0]).toBe(0);
+    expect(Number(answers[4][1])).toBeLessThanOrEqual(100);
+  });
+
+  it('TAKE_SEND counts granted-but-unwritten sends against the limit until MARK_WRITTEN or ZREM; then the oldest write decides', async () => {
+    const tat = connection.key('t3', 'tat');
+    const sends = connection.key('t3', 'sends');
+    const take = (id: string) => connection.redis.takeSend(tat, sends, 0, 0, 3, 1000, 5000, id);
+    expect((await take('a'))[0]).toBe(1);
+    expect((await take('b'))[0]).toBe(1);
+    expect((await take('c'))[0]).toBe(1);
+    expect(await take('d')).toEqual([0, '5']); // all three unwritten: ask again soon
+    await connection.redis.zrem(sends, 'c'); // never written: handed back
+    expect((await take('d'))[0]).toBe(1);
+    for (const id of ['a', 'b', 'd']) await connection.redis.markWritten(sends, id);
+    const [granted, wait] = await take('e');
+    expect(granted).toBe(0);
+    expect(Number(wait)).toBeGreaterThan(900); // until the oldest write leaves the window
+    expect(Number(wait)).toBeLessThanOrEqual(1000);
   });
 
   it('SUBMIT_UPDATE / CLAIM_MEMBER / RELEASE_MEMBER: the lease holder sends the latest value; covered updates cost nothing', async () => {
@@ -57,7 +80,7 @@ describe('the replicas’ Lua scripts', () => {
     expect(await r.renewLease(lease, 'B', 5000)).toBe(0); // only the holder renews
     expect(await r.renewLease(lease, 'A', 5000)).toBe(1);
 
-    await r.releaseMember(member, lease, 'A', 2, 7);
+    await r.releaseMember(member, lease, 'A', 2, 7, 0);
     expect(await r.claimMember(member, lease, 2, 'B', 5000)).toEqual([1, '7']); // covered by what A applied
     expect(await r.claimMember(member, lease, 1, 'C', 5000)).toEqual([1, '7']);
   });
@@ -68,7 +91,20 @@ describe('the replicas’ Lua scripts', () => {
     const { redis: r } = connection;
     const seq = await r.submitUpdate(member, 3, 60_000);
     expect((await r.claimMember(member, lease, seq, 'A', 5000))[0]).toBe(2);
-    await r.releaseMember(member, lease, 'A', '', '');
+    await r.releaseMember(member, lease, 'A', '', '', 0);
     expect(await r.claimMember(member, lease, seq, 'B', 5000)).toEqual([2, seq, '3']); // not applied: B sends it again
+  });
+
+  it('RELEASE_MEMBER with a hold keeps the lease that long: an abandoned call may still land', async () => {
+    const member = connection.key('m:g:dave', 'state');
+    const lease = connection.key('m:g:dave', 'lease');
+    const { redis: r } = connection;
+    const seq = await r.submitUpdate(member, 4, 60_000);
+    expect((await r.claimMember(member, lease, seq, 'A', 5000))[0]).toBe(2);
+    await r.releaseMember(member, lease, 'A', '', '', 3000);
+    const [state, ttl] = await r.claimMember(member, lease, seq, 'B', 5000);
+    expect(state).toBe(0);
+    expect(Number(ttl)).toBeGreaterThan(2500);
+    expect(Number(ttl)).toBeLessThanOrEqual(3000);
   });
 });

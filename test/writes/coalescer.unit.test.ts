@@ -1,12 +1,17 @@
 import type { UnreadCountUpdate } from '../../src/domain/member';
+import type { CallHooks } from '../../src/tencent/commands';
 import { UnreadCountCoalescer } from '../../src/writes/coalescer';
 
-/** A recording `send`: each call is kept with its value and waits until the test settles it. */
+/** A recording `send`: each call is kept with its value and waits until the test settles it; `written()` is the client saying it left. */
 function recordingSend() {
-  const calls: Array<{ label: string; settle: (error?: Error) => void }> = [];
-  const send = (update: UnreadCountUpdate) =>
+  const calls: Array<{ label: string; settle: (error?: Error) => void; written: () => void }> = [];
+  const send = (update: UnreadCountUpdate, hooks: CallHooks) =>
     new Promise<void>((resolve, reject) => {
-      calls.push({ label: `${update.memberAccount}:${update.unreadCount}`, settle: (error) => (error ? reject(error) : resolve()) });
+      calls.push({
+        label: `${update.memberAccount}:${update.unreadCount}`,
+        settle: (error) => (error ? reject(error) : resolve()),
+        written: () => hooks.onWritten?.(performance.now()),
+      });
     });
   return { calls, send, labels: () => calls.map((call) => call.label) };
 }
@@ -95,15 +100,55 @@ describe('UnreadCountCoalescer rounds (recording send, fake timers)', () => {
     expect(labels()).toEqual(['bob:4', 'bob:4']);
   });
 
-  it('names the latest unanswered update per member, for the shutdown log', async () => {
+  it('names the latest unanswered update per member for the shutdown log: unsent, or in doubt when its call was written', async () => {
     const { send, calls } = recordingSend();
     const coalescer = new UnreadCountCoalescer(send, { windowMs: WINDOW_MS });
-    const answers = [coalescer.submit(update('bob', 1)), coalescer.submit(update('bob', 2)), coalescer.submit(update('carol', 5))];
-    expect(coalescer.unansweredUpdates()).toEqual([update('bob', 2), update('carol', 5)]);
+    const answers = [coalescer.submit(update('bob', 1)), coalescer.submit(update('carol', 5)), coalescer.submit(update('dave', 7))];
+    expect(coalescer.unansweredUpdates()).toEqual({ unsent: [update('bob', 1), update('carol', 5), update('dave', 7)], inDoubt: [] });
+    await jest.advanceTimersByTimeAsync(WINDOW_MS);
+    calls[0].written(); // bob:1 and carol:5 reached the wire, dave:7 still waits for its slot
+    calls[1].written();
+    answers.push(coalescer.submit(update('bob', 2))); // waits behind bob:1
+    await jest.advanceTimersByTimeAsync(WINDOW_MS);
+    expect(coalescer.unansweredUpdates()).toEqual({ unsent: [update('bob', 2), update('dave', 7)], inDoubt: [update('carol', 5)] });
+    calls[0].settle();
+    await jest.advanceTimersByTimeAsync(0);
+    calls.slice(1).forEach((call) => call.settle());
+    await Promise.all(answers);
+    expect(coalescer.unansweredUpdates()).toEqual({ unsent: [], inDoubt: [] });
+  });
+
+  it('holds a member while an abandoned call may land; the held call then carries the latest value', async () => {
+    const { send, labels, calls } = recordingSend();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const coalescer = new UnreadCountCoalescer(send, { windowMs: WINDOW_MS, holdUntilSafe: (key) => (key.includes('bob') ? held : undefined) });
+    const answers = [coalescer.submit(update('bob', 1)), coalescer.submit(update('carol', 1))];
+    await jest.advanceTimersByTimeAsync(WINDOW_MS);
+    expect(labels()).toEqual(['carol:1']); // bob is held, carol is not
+    answers.push(coalescer.submit(update('bob', 2)), coalescer.submit(update('bob', 3)));
+    await jest.advanceTimersByTimeAsync(WINDOW_MS);
+    release();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(labels()).toEqual(['carol:1', 'bob:3']); // one call, the latest value
+    calls.forEach((call) => call.settle());
+    expect((await Promise.all(answers)).map((answer) => answer.unreadCount)).toEqual([3, 1, 3, 3]);
+  });
+
+  it('refuses at once beyond maxPendingUpdates, with the error it is given', async () => {
+    const { send, calls } = recordingSend();
+    const full = new Error('full');
+    const coalescer = new UnreadCountCoalescer(send, { windowMs: WINDOW_MS, maxPendingUpdates: 2, overloaded: () => full });
+    const answers = [coalescer.submit(update('a', 1)), coalescer.submit(update('b', 1))];
+    await expect(coalescer.submit(update('c', 1))).rejects.toBe(full);
     await jest.advanceTimersByTimeAsync(WINDOW_MS);
     calls.forEach((call) => call.settle());
     await Promise.all(answers);
-    expect(coalescer.unansweredUpdates()).toEqual([]);
+    await jest.advanceTimersByTimeAsync(WINDOW_MS);
+    const again = coalescer.submit(update('c', 1)); // room again
+    await jest.advanceTimersByTimeAsync(WINDOW_MS);
+    calls[2].settle();
+    await expect(again).resolves.toEqual({ unreadCount: 1, coalesced: false });
   });
 
   it('answers every waiting caller with the given error on failPending (a shutdown past its deadline)', async () => {

@@ -1,13 +1,28 @@
-/** Pace at 95 % of the limit: network jitter bunches calls up on the way to Tencent. */
+/** Pace at 95 % of the limit: the rest absorbs network jitter and the guard's rounding (see README). */
 const RATE_LIMIT_HEADROOM = 0.95;
 /** The limit is per any one-second window. */
 export const WINDOW_MS = 1000;
+/**
+ * The hard guard counts writes over a window this much longer than a second: IM may count a window a
+ * little shorter than a second, and network jitter bunches calls up on the way.
+ */
+export const WIRE_MARGIN_MS = 50;
+/** The most calls paced grants may release at once (GCRA's tolerance): a stall never releases a backlog. */
+export const PACING_BURST = 3;
+
+/** Permission for one call: the limiter counts it as unsent until the client says it was written. */
+export interface SendPermit {
+  /** The request was written to the socket at `at` (`performance.now()`): from then on it counts as sent. */
+  written(at: number): void;
+  /** The call ended; a permit never written is handed back. */
+  release(): void;
+}
 
 /** Grants permission for one outbound call. Implementations: in-process (memory.ts) and shared by replicas (redis.ts). */
 export interface RateLimiter {
   /** Resolves when the call may go out; rejects with RATE_LIMITED when the wait would be too long. */
-  acquire(): Promise<void>;
-  /** Callers waiting for a slot now. */
+  acquire(): Promise<SendPermit>;
+  /** Callers waiting for a permit now. */
   readonly queueLength: number;
 }
 
@@ -24,3 +39,6 @@ export interface RateLimiterOptions {
 export function pacingIntervalMs(callsPerSecond: number): number {
   return WINDOW_MS / (callsPerSecond * RATE_LIMIT_HEADROOM);
 }
+
+/** The window the hard guard counts writes over. */
+export const GUARD_WINDOW_MS = WINDOW_MS + WIRE_MARGIN_MS;

@@ -1,53 +1,62 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { queueFull } from '../../errors';
-import { DEFAULT_MAX_QUEUE_WAIT_MS } from '../../config/defaults';
-import { pacingIntervalMs, WINDOW_MS, type RateLimiter, type RateLimiterOptions } from './limiter';
+import { PACING_BURST, pacingIntervalMs, type RateLimiterOptions } from './limiter';
+import { QueuedRateLimiter, type Grant, type SendBudget } from './queue';
+import { WireWindow } from './wire-window';
+
+/** How soon to look again when every allowed call is granted and none written yet (only after a long stall). */
+const UNWRITTEN_RECHECK_MS = 5;
 
 /**
- * Spaces calls evenly at 95 % of the limit (virtual scheduling: each caller reserves the next free slot),
- * and, as a hard guard, never lets more than the limit go out within any 1000 ms by its own clock even
- * when timers fire late and bunch calls up. Waiting is bounded, so memory is bounded whatever the load.
+ * This process's budget for one command. Pacing: GCRA at 95 % of the limit with a tolerance of
+ * {@link PACING_BURST} calls, whose theoretical arrival time never lags the clock, so there is no catch-up.
+ * Hard guard: calls written to the wire in the guard window (counted when undici writes them) plus calls
+ * granted and not yet written stay within the limit. O(1) memory in the limit.
  */
-export class PacingRateLimiter implements RateLimiter {
+export class LocalSendBudget implements SendBudget {
   private readonly intervalMs: number;
-  private readonly maxQueueWaitMs: number;
-  private readonly recentSends: number[];
-  private recentIndex = 0;
-  private nextSlotAt = 0;
-  private waiting = 0;
+  private readonly toleranceMs: number;
+  private readonly limit: number;
+  private readonly wire = new WireWindow();
+  private theoreticalArrival = -Infinity;
+  private unwritten = 0;
 
-  constructor(private readonly options: RateLimiterOptions) {
-    if (!(options.callsPerSecond > 0)) throw new RangeError('callsPerSecond must be positive');
-    this.intervalMs = pacingIntervalMs(options.callsPerSecond);
-    this.maxQueueWaitMs = options.maxQueueWaitMs ?? DEFAULT_MAX_QUEUE_WAIT_MS;
-    this.recentSends = new Array<number>(Math.max(1, Math.floor(options.callsPerSecond))).fill(-Infinity);
+  constructor(callsPerSecond: number) {
+    this.intervalMs = pacingIntervalMs(callsPerSecond);
+    this.toleranceMs = (PACING_BURST - 1) * this.intervalMs;
+    this.limit = Math.max(1, Math.floor(callsPerSecond));
   }
 
-  get queueLength(): number {
-    return this.waiting;
-  }
-
-  async acquire(): Promise<void> {
-    const startedAt = performance.now();
-    const slot = Math.max(startedAt, this.nextSlotAt);
-    const waitMs = slot - startedAt;
-    if (waitMs > this.maxQueueWaitMs) throw queueFull(waitMs - this.maxQueueWaitMs);
-    this.nextSlotAt = slot + this.intervalMs;
-    this.waiting += 1;
-    try {
-      if (waitMs >= 1) await sleep(waitMs);
-      // Hard guard: the call `limit` sends ago must be at least a window old.
-      for (;;) {
-        const oldest = this.recentSends[this.recentIndex];
-        const freeInMs = oldest + WINDOW_MS - performance.now();
-        if (freeInMs <= 0) break;
-        await sleep(Math.ceil(freeInMs));
-      }
-      this.recentSends[this.recentIndex] = performance.now();
-      this.recentIndex = (this.recentIndex + 1) % this.recentSends.length;
-    } finally {
-      this.waiting -= 1;
+  take(): Grant | number {
+    const now = performance.now();
+    const pacingWaitMs = this.theoreticalArrival - this.toleranceMs - now;
+    if (pacingWaitMs > 0) return pacingWaitMs;
+    if (this.wire.count(now) + this.unwritten >= this.limit) {
+      return this.unwritten >= this.limit ? UNWRITTEN_RECHECK_MS : Math.max(1, this.wire.msUntilOldestLeaves(now));
     }
-    this.options.onWait?.(performance.now() - startedAt);
+    this.theoreticalArrival = Math.max(this.theoreticalArrival, now) + this.intervalMs;
+    this.unwritten += 1;
+    return {
+      written: (at) => {
+        this.unwritten -= 1;
+        this.wire.add(at);
+      },
+      unsent: () => {
+        this.unwritten -= 1;
+      },
+    };
+  }
+
+  spacingMs(): number {
+    return this.intervalMs;
+  }
+
+  readyInMs(): number {
+    return Math.max(0, this.theoreticalArrival - this.toleranceMs - performance.now());
+  }
+}
+
+/** The in-process limiter: one queue over a {@link LocalSendBudget}. */
+export class PacingRateLimiter extends QueuedRateLimiter {
+  constructor(options: RateLimiterOptions) {
+    super(new LocalSendBudget(options.callsPerSecond), options);
   }
 }

@@ -1,67 +1,84 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { queueFull } from '../../errors';
 import type { ReplicaConnection } from '../../replicas/redis-connection';
 import type { ImCommand } from '../../tencent/commands';
-import { DEFAULT_MAX_QUEUE_WAIT_MS } from '../../config/defaults';
-import { pacingIntervalMs, WINDOW_MS, type RateLimiter, type RateLimiterOptions } from './limiter';
+import { DEFAULT_IM_TIMEOUT_MS } from '../../config/defaults';
+import { GUARD_WINDOW_MS, PACING_BURST, pacingIntervalMs, type RateLimiterOptions } from './limiter';
+import { QueuedRateLimiter, type Grant, type SendBudget } from './queue';
 
-/** A send grant that takes longer than this to arrive is stale: at 95 % pacing the window has ~50 ms of slack. */
-const STALE_GRANT_MS = 25;
+/** How much a new observation of the grant spacing moves the estimate used for refusals. */
+const SPACING_SMOOTHING = 0.2;
 
 /**
- * A limiter shared by every replica for one IM command: the same pacing and hard guard as the in-process
- * one (memory.ts), kept in Redis by two scripts on Redis's own clock (RESERVE_SLOT, RECORD_SEND).
+ * The budget every replica shares for one command, kept in Redis by one script on Redis's own clock
+ * (TAKE_SEND): the same pacing, tolerance and write-time guard as the in-process one (memory.ts). A grant
+ * counts as unwritten until MARK_WRITTEN records its write, or for the IM timeout if this replica dies first.
  */
-export class RedisRateLimiter implements RateLimiter {
+export class RedisSendBudget implements SendBudget {
   private readonly tat: string;
   private readonly sends: string;
   private readonly intervalMs: number;
+  private readonly toleranceMs: number;
   private readonly limit: number;
-  private readonly maxQueueWaitMs: number;
   private sendCounter = 0;
-  private waiting = 0;
+  /** Replicas share the pace: the spacing this one sees under contention, for its refusals' estimate. */
+  private observedSpacingMs: number;
+  private lastGrantAt?: number;
+  private contended = false;
 
   constructor(
     private readonly connection: ReplicaConnection,
     command: ImCommand,
-    private readonly options: RateLimiterOptions,
+    callsPerSecond: number,
+    private readonly pendingMs = DEFAULT_IM_TIMEOUT_MS,
   ) {
     this.tat = connection.key(`rl:${command}`, 'tat');
     this.sends = connection.key(`rl:${command}`, 'sends');
-    this.intervalMs = pacingIntervalMs(options.callsPerSecond);
-    this.limit = Math.floor(options.callsPerSecond);
-    this.maxQueueWaitMs = options.maxQueueWaitMs ?? DEFAULT_MAX_QUEUE_WAIT_MS;
+    this.intervalMs = pacingIntervalMs(callsPerSecond);
+    this.toleranceMs = (PACING_BURST - 1) * this.intervalMs;
+    this.limit = Math.max(1, Math.floor(callsPerSecond));
+    this.observedSpacingMs = this.intervalMs;
   }
 
-  get queueLength(): number {
-    return this.waiting;
-  }
-
-  async acquire(): Promise<void> {
+  async take(): Promise<Grant | number> {
     const { connection } = this;
-    const startedAt = performance.now();
-    this.waiting += 1;
-    try {
-      for (;;) {
-        const [granted, waitText] = await connection.run(() => connection.redis.reserveSlot(this.tat, this.intervalMs, this.maxQueueWaitMs));
-        const waitMs = Number(waitText);
-        if (granted !== 1) throw queueFull(waitMs - this.maxQueueWaitMs);
-        if (waitMs >= 1) await sleep(waitMs);
-        // Hard guard: stalled processes send late and bunch; never more than the limit in any window.
-        const askedAt = performance.now();
-        const id = `${connection.instance}:${this.sendCounter++}`;
-        const freeInMs = Number(await connection.run(() => connection.redis.recordSend(this.sends, this.limit, WINDOW_MS, id)));
-        // A grant that took long to reach us (this process stalled) was recorded too early for when the call
-        // really leaves: take a new paced slot and record again (the early entry stays: erring on the safe side).
-        if (freeInMs <= 0 && performance.now() - askedAt <= STALE_GRANT_MS) break;
-        if (freeInMs <= 0) continue;
-        if (performance.now() - startedAt + freeInMs > this.maxQueueWaitMs) throw queueFull(freeInMs);
-        // Wait for room, then take a new paced slot: waking every blocked caller at once would echo the bunch.
-        await sleep(Math.ceil(freeInMs));
-      }
-    } finally {
-      this.waiting -= 1;
+    const id = `${connection.instance}:${this.sendCounter++}`;
+    const [granted, waitText] = await connection.run(() =>
+      connection.redis.takeSend(this.tat, this.sends, this.intervalMs, this.toleranceMs, this.limit, GUARD_WINDOW_MS, this.pendingMs, id),
+    );
+    if (granted !== 1) {
+      this.contended = true;
+      return Number(waitText);
     }
-    this.options.onWait?.(performance.now() - startedAt);
+    this.observe(performance.now());
+    return {
+      written: () => void connection.redis.markWritten(this.sends, id).catch(() => undefined), // else it counts until pendingMs
+      unsent: () => void connection.redis.zrem(this.sends, id).catch(() => undefined),
+    };
+  }
+
+  spacingMs(): number {
+    return this.observedSpacingMs;
+  }
+
+  /** Other replicas may take the next slot first: the queue's spacing covers that; nothing known beyond it. */
+  readyInMs(): number {
+    return 0;
+  }
+
+  private observe(now: number): void {
+    if (this.contended && this.lastGrantAt !== undefined) {
+      const sample = Math.max(this.intervalMs, now - this.lastGrantAt);
+      this.observedSpacingMs += SPACING_SMOOTHING * (sample - this.observedSpacingMs);
+    } else {
+      this.observedSpacingMs = this.intervalMs;
+    }
+    this.lastGrantAt = now;
+    this.contended = false;
+  }
+}
+
+/** The limiter replicas share: one queue per process over a {@link RedisSendBudget}. */
+export class RedisRateLimiter extends QueuedRateLimiter {
+  constructor(connection: ReplicaConnection, command: ImCommand, options: RateLimiterOptions & { pendingMs?: number }) {
+    super(new RedisSendBudget(connection, command, options.callsPerSecond, options.pendingMs), options);
   }
 }
