@@ -1,6 +1,6 @@
 // A stand-in for Tencent, in its own process (so a busy test or load generator cannot skew its clock):
 // answers set_unread_msg_num with success after REPLY_DELAY_MS, or with 60007 above LIMIT_PER_SECOND
-// set calls in any second (0: no limit), and records every set call; get_group_info answers "Public" for
+// set calls in any WINDOW_MS (default 990: IM may count a window a little shorter than a second; 0: no limit), and records every set call; get_group_info answers "Public" for
 // every group at once. GET /stats: the set calls, their arrival times, 60007s and the most calls one member
 // ever had in flight at once. POST /reset clears. Used by the benchmark and the multi-replica tests.
 'use strict';
@@ -8,6 +8,7 @@ const http = require('node:http');
 
 const delayMs = Number(process.env.REPLY_DELAY_MS ?? 0);
 const limitPerSecond = Number(process.env.LIMIT_PER_SECOND ?? 0);
+const windowMs = Number(process.env.WINDOW_MS ?? 990);
 const ok = JSON.stringify({ ActionStatus: 'OK', ErrorInfo: '', ErrorCode: 0 });
 const frequencyLimit = JSON.stringify({ ActionStatus: 'FAIL', ErrorInfo: 'frequency limit', ErrorCode: 60007 });
 let state;
@@ -44,7 +45,7 @@ const server = http.createServer((request, response) => {
     setCalls.push(call);
     if (limitPerSecond > 0) {
       let recent = 0;
-      for (let i = arrivals.length - 1; i >= 0 && arrivals[i] > now - 1000; i--) recent += 1;
+      for (let i = arrivals.length - 1; i >= 0 && arrivals[i] > now - windowMs; i--) recent += 1;
       if (recent > limitPerSecond) {
         state.frequencyErrors += 1;
         call.errorCode = 60007;

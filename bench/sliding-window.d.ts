@@ -1,2 +1,2 @@
-/** The most timestamps (ms) that fall within any one window of `windowMs` (default 1000). */
+export const IM_WINDOW_MS: number;
 export function maxInAnyWindow(times: number[], windowMs?: number): number;

@@ -33,6 +33,16 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...base, IM_REGION: 'frankfurt' }).im.target).toMatchObject({ baseUrl: 'https://adminapiger.im.qcloud.com' });
   });
 
+  it("fails over to the region's backup host, or to IM_API_BACKUP_BASE_URL beside IM_API_BASE_URL", () => {
+    const base = { IM_SDKAPPID: '1400000001', IM_SECRET_KEY: 'k' };
+    // The hosts table of the IM reference (docs/im-rest-reference): China and Singapore.
+    expect(loadConfig(base).im.target).toMatchObject({ backupBaseUrl: 'https://adminapi.my-imcloud.com' });
+    expect(loadConfig({ ...base, IM_REGION: 'singapore' }).im.target).toMatchObject({ backupBaseUrl: 'https://adminapisgp.my-imcloud.com' });
+    const explicit = loadConfig({ ...base, IM_API_BASE_URL: 'http://a.local', IM_API_BACKUP_BASE_URL: 'http://b.local/im/' }).im.target;
+    expect(explicit).toMatchObject({ baseUrl: 'http://a.local', backupBaseUrl: 'http://b.local/im' });
+    expect(loadConfig({ ...base, IM_API_BASE_URL: 'http://a.local' }).im.target).toMatchObject({ backupBaseUrl: undefined });
+  });
+
   it('prefers an explicit IM_API_BASE_URL (proxies, tests) and keeps its path', () => {
     const config = loadConfig({ IM_SDKAPPID: '1400000001', IM_SECRET_KEY: 'k', IM_API_BASE_URL: 'http://proxy.local:8080/im/' });
     expect(config.im.target).toEqual({ kind: 'tencent', sdkAppId: 1400000001, secretKey: 'k', baseUrl: 'http://proxy.local:8080/im' });
@@ -57,6 +67,10 @@ describe('loadConfig', () => {
     [{ ADMIN_ACCOUNTS: 'ops, ' }, 'ADMIN_ACCOUNTS must be a comma-separated list of IM accounts'],
     [{ ALLOW_SELF_UPDATE: 'yes' }, 'ALLOW_SELF_UPDATE must be true or false'],
     [{ MAX_QUERY_DEPTH: '0' }, 'MAX_QUERY_DEPTH must be a whole number from 1'],
+    [{ IM_RATE_LIMIT_PER_SECOND: '50000000' }, 'IM_RATE_LIMIT_PER_SECOND must be a whole number from 1 to 10000'],
+    [{ IM_MAX_PENDING_UPDATES: '0' }, 'IM_MAX_PENDING_UPDATES must be a whole number from 1 to 1000000'],
+    [{ IM_SECRET_KEY: 'k', IM_SDKAPPID: '1', IM_API_BACKUP_BASE_URL: 'http://b.local' }, 'IM_API_BACKUP_BASE_URL is only used with IM_API_BASE_URL'],
+    [{ IM_SECRET_KEY: 'k', IM_SDKAPPID: '1', IM_API_BASE_URL: 'http://a.local', IM_API_BACKUP_BASE_URL: 'b.local' }, 'IM_API_BACKUP_BASE_URL must be an http:// or https:// URL'],
     [{ IM_SHARED_STATE: 'etcd' }, 'IM_SHARED_STATE must be one of: memory, redis'],
     [{ IM_SHARED_STATE: 'redis' }, 'REDIS_URL is required when IM_SHARED_STATE=redis'],
     [{ IM_SHARED_STATE: 'redis', REDIS_URL: 'http://x' }, 'REDIS_URL must be a redis:// or rediss:// URL'],

@@ -59,7 +59,7 @@ export interface FakeImProcess {
   stop(): void;
 }
 
-export async function startFakeImProcess(env: { REPLY_DELAY_MS?: string; LIMIT_PER_SECOND?: string }): Promise<FakeImProcess> {
+export async function startFakeImProcess(env: { REPLY_DELAY_MS?: string; LIMIT_PER_SECOND?: string; WINDOW_MS?: string }): Promise<FakeImProcess> {
   const child = spawn(process.execPath, [join(ROOT, 'bench', 'fake-im.js')], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<string>((resolve, reject) => {
     child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));

@@ -12,7 +12,7 @@ const SPACING_SMOOTHING = 0.2;
  * (TAKE_SEND): the same pacing, tolerance and write-time guard as the in-process one (memory.ts). A grant
  * counts as unwritten until MARK_WRITTEN records its write, or for the IM timeout if this replica dies first.
  */
-export class RedisSendBudget implements SendBudget {
+class RedisSendBudget implements SendBudget {
   private readonly tat: string;
   private readonly sends: string;
   private readonly intervalMs: number;

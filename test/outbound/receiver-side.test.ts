@@ -1,0 +1,81 @@
+import { onCleanup } from '../support/cleanup';
+import { signUserSig } from '../../src/tencent/usersig';
+import { maxInAnyWindow } from '../../bench/sliding-window';
+import { postGraphQL, SET_UNREAD_BATCH, TEST_SDKAPPID, TEST_SECRET_KEY } from '../support/gateway';
+import { runTs, startFakeImProcess, waitForLog, type FakeImProcess } from '../support/process';
+
+// The limit's promise is kept where IM counts: a fake IM in its own process timestamps arrivals and answers
+// 60007 above 200 set calls in any 990 ms window; the gateway runs in its own process, which the test
+// stops and continues (SIGSTOP/SIGCONT) as a GC pause or a CPU-starved container would.
+const GROUP = '@TGS#2CLUZEAEJ';
+const LIMIT = 200;
+const OFFERED = 1100; // 5.5× the limit, offered at once
+const STALL_MS = 700;
+const auth = { authorization: `UserSig ${signUserSig({ sdkAppId: TEST_SDKAPPID, secretKey: TEST_SECRET_KEY, identifier: 'administrator', expireSeconds: 3600 })}` };
+
+async function startGateway(im: FakeImProcess) {
+  const gateway = runTs('src/main.ts', [], {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    IM_SDKAPPID: String(TEST_SDKAPPID),
+    IM_SECRET_KEY: TEST_SECRET_KEY,
+    IM_API_BASE_URL: im.url,
+    LOG_LEVEL: 'info',
+  });
+  onCleanup(() => void gateway.child.kill('SIGKILL'));
+  const ready = await waitForLog(gateway, (line) => line.msg === 'gateway ready', 30_000);
+  return { gateway, url: `${new URL(ready.url).origin}/graphql` };
+}
+
+/** Offers `count` distinct-member updates at once, in batches of 100; resolves to every item's outcome. */
+async function offer(url: string, count: number, prefix: string): Promise<Array<{ ok: boolean; error: { code: string } | null }>> {
+  const batches = Array.from({ length: Math.ceil(count / 100) }, (_, b) =>
+    Array.from({ length: Math.min(100, count - b * 100) }, (_, i) => ({ groupId: GROUP, memberAccount: `${prefix}${b * 100 + i}`, unreadCount: (b + i) % 50 })),
+  );
+  const responses = await Promise.all(batches.map((inputs) => postGraphQL(url, SET_UNREAD_BATCH, { inputs }, auth)));
+  return responses.flatMap((response) => response.body.data.setGroupMemberUnreadCounts.results);
+}
+
+async function until(condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for a condition');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('the IM limit at the receiving side (gateway and fake IM in their own processes)', () => {
+  let im: FakeImProcess;
+  beforeAll(async () => {
+    im = await startFakeImProcess({ REPLY_DELAY_MS: '30', LIMIT_PER_SECOND: String(LIMIT) });
+  });
+  afterAll(() => im?.stop());
+  beforeEach(() => im.reset());
+
+  it(`${OFFERED} distinct-member updates at once: every one OK, 0 × 60007, ≤ ${LIMIT} calls in any 990 ms`, async () => {
+    const { url } = await startGateway(im);
+    const outcomes = await offer(url, OFFERED, 'a');
+    expect(outcomes.filter((outcome) => !outcome.ok)).toEqual([]);
+    expect(outcomes).toHaveLength(OFFERED);
+    const { arrivals, frequencyErrors } = await im.stats();
+    expect(frequencyErrors).toBe(0);
+    expect(arrivals).toHaveLength(OFFERED);
+    expect(maxInAnyWindow(arrivals)).toBeLessThanOrEqual(LIMIT);
+  });
+
+  it(`the same with the gateway stopped for ${STALL_MS} ms mid-run: no backlog released at once, 0 × 60007`, async () => {
+    const { gateway, url } = await startGateway(im);
+    const outcomes = offer(url, OFFERED, 'b');
+    await until(async () => (await im.stats()).calls >= 300);
+    gateway.child.kill('SIGSTOP');
+    await new Promise((resolve) => setTimeout(resolve, STALL_MS)); // the stall itself, not a wait for a condition
+    gateway.child.kill('SIGCONT');
+    expect((await outcomes).filter((outcome) => !outcome.ok)).toEqual([]);
+    const { arrivals, frequencyErrors } = await im.stats();
+    expect(frequencyErrors).toBe(0);
+    expect(arrivals).toHaveLength(OFFERED);
+    expect(maxInAnyWindow(arrivals)).toBeLessThanOrEqual(LIMIT);
+    // After the stall calls resume at the pace, not in a clump: no 50 ms holds more than the burst and a few paced calls.
+    expect(maxInAnyWindow(arrivals, 50)).toBeLessThanOrEqual(3 + 10 + 3);
+  });
+});
