@@ -8,6 +8,11 @@ export interface MemberAccessPolicy {
   adminAccounts: ReadonlySet<string>;
   /** Whether the member themself passes (ALLOW_SELF_UPDATE for writes; always for reading one's own role). */
   allowSelf: boolean;
+  /**
+   * The member themself passes only while IM lists them in the group (writes: a non-member's "own" count
+   * would cost a set call only for IM to answer 10007).
+   */
+  selfMustBeMember?: boolean;
   /** For the refusal's message, e.g. "set the unread count of". */
   action: string;
 }
@@ -24,9 +29,12 @@ export async function authorizeMemberAccess(
   roleOf: (member: GroupMemberRef) => Promise<GroupRole>,
 ): Promise<void> {
   if (policy.adminAccounts.has(caller.account)) return;
-  if (policy.allowSelf && caller.account === target.memberAccount) return;
+  const self = policy.allowSelf && caller.account === target.memberAccount;
+  if (self && policy.selfMustBeMember !== true) return;
   const role = await roleOf({ groupId: target.groupId, memberAccount: caller.account });
   if (GROUP_MANAGER_ROLES.has(role)) return;
+  if (self && role !== 'NotMember') return;
+  if (self) throw forbidden(`${JSON.stringify(caller.account)} is not a member of this group`);
   throw forbidden(
     `${JSON.stringify(caller.account)} may not ${policy.action} ${JSON.stringify(target.memberAccount)} in this group: ` +
       `only app admins, the group's Owner and Admins${policy.allowSelf ? ', and the member themself' : ''} may`,

@@ -49,7 +49,7 @@ export class SetUnreadCount {
     if (!this.options.adminAccounts.has(request.caller.account)) await this.accountRate.admit(request.caller.account);
     if (this.options.checkGroupType) await this.groupTypes.assertUnreadCountSupported(update.groupId);
     const { adminAccounts, allowSelfUpdate } = this.options;
-    await authorizeMemberAccess(request.caller, update, { adminAccounts, allowSelf: allowSelfUpdate, action: 'set the unread count of' }, request.roleOf);
+    await authorizeMemberAccess(request.caller, update, { adminAccounts, allowSelf: allowSelfUpdate, selfMustBeMember: true, action: 'set the unread count of' }, request.roleOf);
     return this.coalescer.submit(update);
   }
 }

@@ -31,4 +31,21 @@ describe('authorizeMemberAccess', () => {
     const decidedLocally = ADMINS.has(account) || (allowSelf && account === target);
     expect(asked).toEqual(decidedLocally ? [] : [{ groupId: '@TGS#G', memberAccount: account }]);
   });
+
+  // Writes: the member themself passes only while IM lists them in the group (no set call for a non-member).
+  const WRITE_CASES: Array<[string, GroupRole, boolean]> = [
+    ['Member', 'Member', true],
+    ['Owner', 'Owner', true],
+    ['Admin', 'Admin', true],
+    ['NotMember', 'NotMember', false],
+  ];
+  it.each(WRITE_CASES)('a self-update by a %s (selfMustBeMember): allowed %s', async (_label, role, allowed) => {
+    const asked: GroupMemberRef[] = [];
+    const roleOf = async (member: GroupMemberRef) => (asked.push(member), role);
+    const policy = { adminAccounts: ADMINS, allowSelf: true, selfMustBeMember: true, action: 'set the unread count of' };
+    const attempt = authorizeMemberAccess({ account: 'bob' }, { groupId: '@TGS#G', memberAccount: 'bob' }, policy, roleOf);
+    if (allowed) await expect(attempt).resolves.toBeUndefined();
+    else await expect(attempt).rejects.toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining('not a member of this group') });
+    expect(asked).toEqual([{ groupId: '@TGS#G', memberAccount: 'bob' }]);
+  });
 });

@@ -62,6 +62,21 @@ describe('limits that fail closed', () => {
   });
 });
 
+describe("no caller spends the app's set budget for nothing", () => {
+  it("refuses a non-member's self-update with FORBIDDEN and no set call (IM would have answered 10007)", async () => {
+    const gw = await gateway();
+    gw.simulator!.addGroup({ groupId: '@TGS#NOTMINE', type: 'Public', messageCount: 5, members: { dave: 'Owner', bob: 'Member' } });
+    const response = await gw.graphql(SET_UNREAD, { input: { groupId: '@TGS#NOTMINE', memberAccount: 'mallory', unreadCount: 1 } }, gw.userSigHeader('mallory'));
+    expect(response.body.errors[0].extensions).toMatchObject({ code: 'FORBIDDEN', retryable: false });
+    expect(response.body.errors[0].message).toContain('not a member of this group');
+    expect(gw.simulator!.callsOf(ImCommand.SET_UNREAD_MSG_NUM)).toHaveLength(0);
+    // A member setting their own count still goes through.
+    const own = await gw.graphql(SET_UNREAD, { input: { groupId: '@TGS#NOTMINE', memberAccount: 'bob', unreadCount: 2 } }, gw.userSigHeader('bob'));
+    expect(own.body.data.setGroupMemberUnreadCount).toMatchObject({ unreadCount: 2 });
+    expect(gw.simulator!.callsOf(ImCommand.SET_UNREAD_MSG_NUM)).toHaveLength(1);
+  });
+});
+
 describe('hostile strings and bodies', () => {
   it('answers a lone surrogate in memberAccount with BAD_USER_INPUT naming the field (single and batch), no IM call', async () => {
     const gw = await gateway({ AUTH_MODE: 'none' });
