@@ -1,13 +1,12 @@
 import type { Logger } from 'pino';
 import { createAuthenticator } from './auth/authenticator';
-import type { Caller } from './auth/caller';
 import type { Config } from './config/config';
 import { GatewayCore, type ImEndpoint } from './core';
 import type { Unanswered } from './writes/coalescer';
 import { shuttingDown } from './errors';
 import { createApolloServer } from './graphql/apollo-server';
 import type { GatewayContext } from './graphql/context';
-import { createRequestLoaders } from './groups/request-loaders';
+import { RequestContext } from './graphql/request-context';
 import { drain, finishAnswering } from './http/drain';
 import { graphqlHandler } from './http/graphql-handler';
 import { GatewayHttpServer, GRAPHQL_PATH } from './http/server';
@@ -63,25 +62,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     logger.warn('AUTH_MODE=none in front of Tencent Cloud IM: EVERY CALLER ACTS AS THE APP ADMIN. Use it for local development only.');
   }
   const apollo = await createApolloServer(config, metrics, logger);
-  const contextFor = (requestId: string, authorization: string | undefined): GatewayContext => {
-    let requestLogger: Logger | undefined;
-    let loaders: GatewayContext['loaders'] | undefined;
-    let caller: Promise<Caller> | undefined;
-    return {
-      requestId,
-      authenticate: () => (caller ??= authenticate(authorization)),
-      // Made on first use: most requests log nothing, and a pino child per request is measurable.
-      get logger() {
-        return (requestLogger ??= logger.child({ requestId }));
-      },
-      get loaders() {
-        return (loaders ??= createRequestLoaders(core.api, config.limits.maxGroupsPerRequest));
-      },
-      core,
-      config,
-      simulator: simulator !== undefined,
-    };
-  };
+  const shared = { logger, core, config, simulator: simulator !== undefined, authenticate };
+  const contextFor = (requestId: string, authorization: string | undefined): GatewayContext => new RequestContext(requestId, authorization, shared);
 
   const http = new GatewayHttpServer({
     graphql: graphqlHandler(apollo, config.maxRequestBodyBytes, contextFor),

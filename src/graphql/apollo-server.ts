@@ -1,5 +1,5 @@
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPageProductionDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginUsageReporting } from '@apollo/server/plugin/usageReporting';
 import type { Logger } from 'pino';
@@ -32,6 +32,8 @@ export async function createApolloServer(config: Config, metrics: GatewayMetrics
       operationLimitsPlugin(config.limits),
       authenticationPlugin(),
       config.production ? ApolloServerPluginLandingPageProductionDefault() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+      // No field has a cache hint: the default cache-control plugin would only cost a hook per field.
+      ApolloServerPluginCacheControlDisabled(),
       // Usage reporting only when GraphOS is configured; a subgraph's schema is published with rover, not reported.
       config.apolloGraphOs ? ApolloServerPluginUsageReporting() : ApolloServerPluginUsageReportingDisabled(),
     ],

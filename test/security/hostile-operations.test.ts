@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { request } from 'node:http';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { readFileSync } from 'node:fs';
 import { FakeIm } from '../support/fake-im';
 import { onCleanup } from '../support/cleanup';
-import { startTestGateway } from '../support/gateway';
+import { TEST_SDKAPPID, TEST_SECRET_KEY } from '../support/gateway';
+import { runTs, waitForLog } from '../support/process';
 
 /** One raw POST over a keep-alive connection: the bytes exactly as generated, valid UTF-8 or not. */
 function post(url: string, body: Buffer, agent: import('node:http').Agent): Promise<{ status: number; text: string }> {
@@ -41,45 +41,77 @@ const bodies = fc.oneof(
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes)) },
 );
 
-/** Garbage collection on demand, so the memory check below measures what is kept, not what is not collected yet. */
-function collectGarbage(): void {
-  setFlagsFromString('--expose_gc');
-  (runInNewContext('gc') as () => void)();
+/** The gateway's resident memory, read from /proc (Linux). */
+function rssMiB(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'))!;
+  return Number(/(\d+)/.exec(line)![1]) / 1024;
 }
 
-const RUNS = 2_000;
+/** Operations generated in all; each property run sends a batch of them at once (the gateway takes them in parallel). */
+const OPERATIONS = 10_000;
+const BATCH = 8;
+/**
+ * The gateway runs with its V8 old space capped at this: anything kept per request (a leak) would exhaust
+ * it within 10,000 requests and end the process, which the test checks is still alive and serving.
+ */
+const HEAP_CAP_MIB = 256;
 
 describe('hostile operations (property-based)', () => {
-  it('never crashes, never answers INTERNAL_SERVER_ERROR or the runtime\'s own messages, never calls IM for anything invalid', async () => {
+  it(`${OPERATIONS.toLocaleString('en')} generated operations and bodies: no crash, no INTERNAL_SERVER_ERROR or runtime messages, no IM call, bounded memory`, async () => {
     const fake = new FakeIm();
-    const gateway = await startTestGateway({ AUTH_MODE: 'none', MAX_REQUEST_BODY_BYTES: String(2 * 1024 * 1024) }, await fake.start());
-    const agent = new (await import('node:http')).Agent({ keepAlive: true, maxSockets: 4 });
+    const imUrl = await fake.start();
+    // The gateway in its own process: its memory is measured alone, and the generator runs on the other core.
+    const gateway = runTs('src/main.ts', [], {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      IM_SDKAPPID: String(TEST_SDKAPPID),
+      IM_SECRET_KEY: TEST_SECRET_KEY,
+      IM_API_BASE_URL: imUrl,
+      AUTH_MODE: 'none',
+      MAX_REQUEST_BODY_BYTES: String(2 * 1024 * 1024),
+      LOG_LEVEL: 'info',
+      NODE_OPTIONS: `--max-old-space-size=${HEAP_CAP_MIB}`,
+    });
+    const agent = new (await import('node:http')).Agent({ keepAlive: true, maxSockets: BATCH });
     onCleanup(async () => {
       agent.destroy();
-      await gateway.stop();
+      gateway.child.kill('SIGKILL');
       await fake.close();
     });
-    collectGarbage();
-    const heapBefore = process.memoryUsage().heapUsed;
+    const ready = await waitForLog(gateway, (line) => line.msg === 'gateway ready', 30_000);
+    const url = new URL(ready.url).origin;
     let crashes = 0;
+    let sent = 0;
+    let rssEarly = 0;
     await fc.assert(
-      fc.asyncProperty(bodies, async (body) => {
-        const { status, text } = await post(gateway.url, body, agent).catch(() => {
-          crashes += 1;
-          return { status: 0, text: '' };
-        });
-        expect([200, 400, 401, 413]).toContain(status);
-        expect(text).not.toContain('INTERNAL_SERVER_ERROR');
-        expect(text).not.toContain('Maximum call stack');
+      fc.asyncProperty(fc.array(bodies, { minLength: BATCH, maxLength: BATCH }), async (batch) => {
+        const answers = await Promise.all(
+          batch.map((body) =>
+            post(url, body, agent).catch(() => {
+              crashes += 1;
+              return { status: 0, text: '' };
+            }),
+          ),
+        );
+        for (const { status, text } of answers) {
+          expect([200, 400, 401, 413]).toContain(status);
+          expect(text).not.toContain('INTERNAL_SERVER_ERROR');
+          expect(text).not.toContain('Maximum call stack');
+        }
+        sent += batch.length;
+        if (rssEarly === 0 && sent >= OPERATIONS / 10) rssEarly = rssMiB(gateway.child.pid!);
       }),
-      { numRuns: RUNS },
+      { numRuns: OPERATIONS / BATCH },
     );
+    expect(sent).toBeGreaterThanOrEqual(OPERATIONS);
     expect(crashes).toBe(0);
+    expect(gateway.child.exitCode).toBeNull();
     expect(fake.requests).toHaveLength(0); // no set call, no read: nothing valid was asked
-    expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
-    // The gateway runs in this process: report what the hostile requests left behind (Apollo keeps parsed
-    // documents in its own size-bounded cache). A bound on it is not asserted yet: see the hardening issue's note.
-    collectGarbage();
-    process.stdout.write(`heap retained after ${RUNS} hostile requests: ${((process.memoryUsage().heapUsed - heapBefore) / 2 ** 20).toFixed(0)} MiB\n`);
-  }, 300_000);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    const rssEnd = rssMiB(gateway.child.pid!);
+    process.stdout.write(`gateway RSS after ${OPERATIONS / 10} hostile requests: ${rssEarly.toFixed(0)} MiB; after ${sent}: ${rssEnd.toFixed(0)} MiB\n`);
+    // Heap within the cap all along (else the process would have died above; the TypeScript compiler this test
+    // process loads into it takes ~100 MiB of that); what the OS sees stays bounded too.
+    expect(rssEnd).toBeLessThanOrEqual(HEAP_CAP_MIB + 256);
+  }, 600_000);
 });
