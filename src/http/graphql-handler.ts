@@ -15,7 +15,8 @@ export type ContextFor = (requestId: string, authorization: string | undefined) 
  */
 export function graphqlHandler(apollo: ApolloServer<GatewayContext>, maxBodyBytes: number, contextFor: ContextFor) {
   return async (request: IncomingMessage, response: ServerResponse, requestId: string): Promise<void> => {
-    const url = new URL(request.url ?? '/', 'http://gateway');
+    const target = request.url ?? '/';
+    const queryStart = target.indexOf('?');
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(request.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
@@ -39,7 +40,7 @@ export function graphqlHandler(apollo: ApolloServer<GatewayContext>, maxBodyByte
         }
       }
     }
-    const httpGraphQLRequest: HTTPGraphQLRequest = { method: request.method ?? 'GET', headers, search: url.search, body };
+    const httpGraphQLRequest: HTTPGraphQLRequest = { method: request.method ?? 'GET', headers, search: queryStart < 0 ? '' : target.slice(queryStart), body };
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest,
       context: async () => contextFor(requestId, headers.get('authorization')),

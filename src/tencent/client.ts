@@ -50,6 +50,7 @@ export class ImHttpClient {
   private readonly failover: HostFailover;
   private readonly timeoutMs: number;
   private simulatorProbe?: Promise<boolean>;
+  private queryPrefix?: { userSig: string; text: string };
 
   constructor(private readonly options: ImHttpClientOptions) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_IM_TIMEOUT_MS;
@@ -143,17 +144,21 @@ export class ImHttpClient {
 
   /** The call's path with its signed query; `random` is fresh per attempt, which also makes the path unique. */
   private signedPath(host: ImHost, command: string): string {
+    const prefix = this.signedQueryPrefix();
     for (;;) {
-      const query = new URLSearchParams({
-        sdkappid: String(this.options.sdkAppId),
-        identifier: this.options.adminUserSig.identifier,
-        usersig: this.options.adminUserSig.current(),
-        random: String(randomInt(0, MAX_UINT32 + 1)),
-        contenttype: 'json',
-      });
-      const path = `${host.pathPrefix}/v4/${command}?${query.toString()}`;
+      const path = `${host.pathPrefix}/v4/${command}?${prefix}&random=${randomInt(0, MAX_UINT32 + 1)}&contenttype=json`;
       if (!isWatched(path)) return path;
     }
+  }
+
+  /** `sdkappid=…&identifier=…&usersig=…`, encoded once per admin UserSig (it changes about once a day). */
+  private signedQueryPrefix(): string {
+    const userSig = this.options.adminUserSig.current();
+    if (this.queryPrefix?.userSig !== userSig) {
+      const text = new URLSearchParams({ sdkappid: String(this.options.sdkAppId), identifier: this.options.adminUserSig.identifier, usersig: userSig }).toString();
+      this.queryPrefix = { userSig, text };
+    }
+    return this.queryPrefix.text;
   }
 }
 

@@ -22,6 +22,12 @@ type FakeReply =
 export type FakeHandler = (request: ReceivedRequest, index: number) => FakeReply | Promise<FakeReply>;
 
 export const OK_REPLY = { ActionStatus: 'OK', ErrorInfo: '', ErrorCode: 0 };
+
+/** A handler for tests of self-updates: every account asked of get_role_in_group is a `Member`, every other call OK. */
+export const EVERYONE_A_MEMBER: FakeHandler = (request) =>
+  request.command === 'group_open_http_svc/get_role_in_group'
+    ? { ...OK_REPLY, UserIdList: (request.body.User_Account as string[]).map((account) => ({ Member_Account: account, Role: 'Member' })) }
+    : OK_REPLY;
 const GET_GROUP_INFO = 'group_open_http_svc/get_group_info';
 
 export interface FakeImOptions {
@@ -103,7 +109,7 @@ export class FakeIm {
     if (received.command === GET_GROUP_INFO && groupTypes !== 'scripted') {
       this.groupInfoRequests.push(received);
       const ids: unknown[] = Array.isArray(received.body?.GroupIdList) ? received.body.GroupIdList : [];
-      const GroupInfo = ids.map((GroupId) => ({ GroupId, ErrorCode: 0, ErrorInfo: '', Type: groupTypes[String(GroupId)] ?? 'Public' }));
+      const GroupInfo = ids.map((GroupId) => ({ GroupId, ErrorCode: 0, ErrorInfo: '', Type: Object.hasOwn(groupTypes, String(GroupId)) ? groupTypes[String(GroupId)] : 'Public' }));
       response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...OK_REPLY, GroupInfo }));
       return;
     }

@@ -1,6 +1,6 @@
 import { redisForTests } from '../support/redis';
 import { inProcessAccountRate } from '../../src/writes/account-rate';
-import { FakeIm } from '../support/fake-im';
+import { EVERYONE_A_MEMBER, FakeIm } from '../support/fake-im';
 import { onCleanup } from '../support/cleanup';
 import { SET_UNREAD, startTestGateway } from '../support/gateway';
 
@@ -19,7 +19,7 @@ describe('each account’s share of the budget (unit, fake clock)', () => {
 
 describe('a noisy neighbour over HTTP', () => {
   it('cannot starve a modest caller: the flood is refused at once, the modest caller’s updates all apply, IM sees ≤ 200 calls in any second', async () => {
-    const fake = new FakeIm();
+    const fake = new FakeIm(EVERYONE_A_MEMBER);
     const gateway = await startTestGateway({ AUTH_MODE: 'usersig', ACCOUNT_RATE_LIMIT_PER_SECOND: '20', ACCOUNT_BURST: '20' }, await fake.start());
     onCleanup(async () => {
       await gateway.stop();
@@ -27,7 +27,7 @@ describe('a noisy neighbour over HTTP', () => {
     });
     const mallory = gateway.userSigHeader('mallory');
     const alice = gateway.userSigHeader('alice');
-    // mallory sets "her own" count in 1,000 groups as fast as she can (self-updates need no role lookup).
+    // mallory sets "her own" count in 1,000 groups as fast as she can (her share is checked before any lookup).
     const started = Date.now();
     const flood = Promise.all(
       Array.from({ length: 1000 }, (_, i) => gateway.graphql(SET_UNREAD, { input: { groupId: `@TGS#FLOOD${i}`, memberAccount: 'mallory', unreadCount: 1 } }, mallory)),
@@ -58,7 +58,7 @@ describe('a noisy neighbour over HTTP', () => {
 describe('the share across replicas (IM_SHARED_STATE=redis)', () => {
   it('counts an account’s writes on every replica against one allowance', async () => {
     const redis = await redisForTests();
-    const fake = new FakeIm();
+    const fake = new FakeIm(EVERYONE_A_MEMBER);
     const imUrl = await fake.start();
     const env = { AUTH_MODE: 'usersig', IM_SHARED_STATE: 'redis', REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.keyPrefix, ACCOUNT_RATE_LIMIT_PER_SECOND: '1', ACCOUNT_BURST: '5' };
     const replicas = [await startTestGateway(env, imUrl), await startTestGateway(env, imUrl)];
