@@ -1,25 +1,17 @@
 import { onCleanup } from '../support/cleanup';
 import { ImCommand } from '../../src/tencent/commands';
-import { signUserSig } from '../../src/tencent/usersig';
 import { FakeIm, OK_REPLY } from '../support/fake-im';
-import { postGraphQL, SET_UNREAD, TEST_SDKAPPID, TEST_SECRET_KEY } from '../support/gateway';
-import { runTs, waitForLog } from '../support/process';
+import { postGraphQL, SET_UNREAD } from '../support/gateway';
+import { startGatewayProcess, waitForLog } from '../support/process';
+import { until } from '../support/wait';
+import { adminAuthorization } from '../support/test-app';
 
 const GROUP = '@TGS#2CLUZEAEJ';
-const auth = { authorization: `UserSig ${signUserSig({ sdkAppId: TEST_SDKAPPID, secretKey: TEST_SECRET_KEY, identifier: 'administrator', expireSeconds: 3600 })}` };
+const auth = adminAuthorization();
 
-async function startGatewayProcess(imUrl: string, env: Record<string, string>) {
-  const gateway = runTs('src/main.ts', [], {
-    PORT: '0',
-    HOST: '127.0.0.1',
-    IM_SDKAPPID: String(TEST_SDKAPPID),
-    IM_SECRET_KEY: TEST_SECRET_KEY,
-    IM_API_BASE_URL: imUrl,
-    LOG_LEVEL: 'info',
-    ...env,
-  });
-  const ready = await waitForLog(gateway, (line) => line.msg === 'gateway ready');
-  return { gateway, base: new URL(ready.url).origin };
+async function startGateway(imUrl: string, env: Record<string, string>) {
+  const { process, origin } = await startGatewayProcess(imUrl, env);
+  return { gateway: process, base: origin };
 }
 
 /** Updates the gateway has taken in: set calls answered by IM plus updates still pending, read from /metrics. */
@@ -30,20 +22,13 @@ async function acceptedUpdates(base: string): Promise<number> {
   return answered + pending;
 }
 
-async function until(condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for a condition');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('graceful shutdown of a real gateway process', () => {
   it('on SIGTERM mid-burst: not ready, refuses new requests, sends every accepted update to IM, exits 0', async () => {
     const fake = new FakeIm(() => ({ json: OK_REPLY, delayMs: 20 }));
     const imUrl = await fake.start();
     // 30 calls/s: 150 accepted updates take about 5 s to send, so the signal lands with most still queued.
-    const { gateway, base } = await startGatewayProcess(imUrl, { IM_RATE_LIMIT_PER_SECOND: '30', IM_MAX_QUEUE_WAIT_MS: '20000' });
+    const { gateway, base } = await startGateway(imUrl, { IM_RATE_LIMIT_PER_SECOND: '30', IM_MAX_QUEUE_WAIT_MS: '20000' });
     onCleanup(async () => {
       gateway.child.kill('SIGKILL');
       await fake.close();
@@ -81,7 +66,7 @@ describe('graceful shutdown of a real gateway process', () => {
   it('at SHUTDOWN_TIMEOUT_MS, answers the callers still waiting with SHUTTING_DOWN, logs each update IM may have applied as IN_DOUBT and each it has not as UNSENT, and exits 1', async () => {
     const fake = new FakeIm(() => ({ json: OK_REPLY, delayMs: 3000 }));
     const imUrl = await fake.start();
-    const { gateway, base } = await startGatewayProcess(imUrl, { SHUTDOWN_TIMEOUT_MS: '300', IM_TIMEOUT_MS: '5000' });
+    const { gateway, base } = await startGateway(imUrl, { SHUTDOWN_TIMEOUT_MS: '300', IM_TIMEOUT_MS: '5000' });
     onCleanup(async () => {
       gateway.child.kill('SIGKILL');
       await fake.close();

@@ -1,8 +1,9 @@
 import { onCleanup } from '../support/cleanup';
-import { signUserSig } from '../../src/tencent/usersig';
 import { maxInAnyWindow } from '../../bench/sliding-window';
-import { postGraphQL, SET_UNREAD_BATCH, TEST_SDKAPPID, TEST_SECRET_KEY } from '../support/gateway';
-import { runTs, startFakeImProcess, waitForLog, type FakeImProcess } from '../support/process';
+import { postGraphQL, SET_UNREAD_BATCH } from '../support/gateway';
+import { startFakeImProcess, startGatewayProcess, type FakeImProcess } from '../support/process';
+import { until } from '../support/wait';
+import { adminAuthorization } from '../support/test-app';
 
 // The limit's promise is kept where IM counts: a fake IM in its own process timestamps arrivals and answers
 // 60007 above 200 set calls in any 990 ms window; the gateway runs in its own process, which the test
@@ -11,20 +12,12 @@ const GROUP = '@TGS#2CLUZEAEJ';
 const LIMIT = 200;
 const OFFERED = 1100; // 5.5× the limit, offered at once
 const STALL_MS = 700;
-const auth = { authorization: `UserSig ${signUserSig({ sdkAppId: TEST_SDKAPPID, secretKey: TEST_SECRET_KEY, identifier: 'administrator', expireSeconds: 3600 })}` };
+const auth = adminAuthorization();
 
 async function startGateway(im: FakeImProcess) {
-  const gateway = runTs('src/main.ts', [], {
-    PORT: '0',
-    HOST: '127.0.0.1',
-    IM_SDKAPPID: String(TEST_SDKAPPID),
-    IM_SECRET_KEY: TEST_SECRET_KEY,
-    IM_API_BASE_URL: im.url,
-    LOG_LEVEL: 'info',
-  });
-  onCleanup(() => void gateway.child.kill('SIGKILL'));
-  const ready = await waitForLog(gateway, (line) => line.msg === 'gateway ready', 30_000);
-  return { gateway, url: `${new URL(ready.url).origin}/graphql` };
+  const { process, url } = await startGatewayProcess(im.url);
+  onCleanup(() => void process.child.kill('SIGKILL'));
+  return { gateway: process, url };
 }
 
 /** Offers `count` distinct-member updates at once, in batches of 100; resolves to every item's outcome. */
@@ -36,13 +29,6 @@ async function offer(url: string, count: number, prefix: string): Promise<Array<
   return responses.flatMap((response) => response.body.data.setGroupMemberUnreadCounts.results);
 }
 
-async function until(condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for a condition');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('the IM limit at the receiving side (gateway and fake IM in their own processes)', () => {
   let im: FakeImProcess;

@@ -3,6 +3,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { until } from '../support/wait';
 
 const ROOT = join(__dirname, '..', '..');
 /** The environment a user's shell would have: no Tencent credentials, so the gateway serves its simulator. */
@@ -21,13 +22,6 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function until(condition: () => boolean, what: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 // Both build dist/ (prestart, prepare): one file, so they run one after the other.
 describe('the documented ways to run and use the package', () => {
@@ -44,7 +38,7 @@ describe('the documented ways to run and use the package', () => {
         .map((line) => JSON.parse(line) as Record<string, any>)
         .find((line) => line.msg === msg);
     onCleanup(() => npm.kill('SIGKILL'));
-    await until(() => logLine('gateway ready') !== undefined || npm.exitCode !== null, 'the gateway to start');
+    await until(() => logLine('gateway ready') !== undefined || npm.exitCode !== null, 'the gateway to start', 120_000);
     const ready = logLine('gateway ready');
     expect(ready).toBeDefined();
     const gatewayPid: number = ready!.pid;
@@ -92,7 +86,7 @@ describe('the documented ways to run and use the package', () => {
     let out = '';
     serve.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
     const exited = new Promise<number | null>((resolve) => serve.once('exit', (code) => resolve(code)));
-    await until(() => out.includes('"gateway ready"') || serve.exitCode !== null, 'serve to start');
+    await until(() => out.includes('"gateway ready"') || serve.exitCode !== null, 'serve to start', 120_000);
     serve.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(out).toContain('"msg":"stopped"');
@@ -133,7 +127,7 @@ describe('the documented ways to run and use the package', () => {
     run.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
     const exited = new Promise<number | null>((resolve) => run.once('exit', (code) => resolve(code)));
     // Once the build (tsc) is running as its child, Ctrl-C.
-    await until(() => spawnSync('ps', ['-o', 'args=', '--ppid', String(run.pid)], { encoding: 'utf8' }).stdout.includes('tsc') || run.exitCode !== null, 'the build to start');
+    await until(() => spawnSync('ps', ['-o', 'args=', '--ppid', String(run.pid)], { encoding: 'utf8' }).stdout.includes('tsc') || run.exitCode !== null, 'the build to start', 120_000);
     run.kill('SIGINT');
     expect(await exited).toBe(130);
     expect(err).toContain('interrupted while building; nothing was sent to IM');

@@ -1,15 +1,15 @@
 import { onCleanup } from '../support/cleanup';
 import { ImCommand } from '../../src/tencent/commands';
-import { signUserSig } from '../../src/tencent/usersig';
 import { maxInAnyWindow } from '../../bench/sliding-window';
 import { FakeIm, OK_REPLY } from '../support/fake-im';
-import { postGraphQL, SET_UNREAD, SET_UNREAD_BATCH, startTestGateway, TEST_SDKAPPID, TEST_SECRET_KEY } from '../support/gateway';
-import { runTs, startFakeImProcess, waitForLog, type FakeImProcess, type RunningProcess } from '../support/process';
+import { postGraphQL, SET_UNREAD, SET_UNREAD_BATCH, startTestGateway } from '../support/gateway';
+import { startFakeImProcess, startGatewayProcess, type FakeImProcess, type RunningProcess } from '../support/process';
 import { redisForTests, TestRedis } from '../support/redis';
+import { adminAuthorization } from '../support/test-app';
 
 const GROUP = '@TGS#2CLUZEAEJ';
 const LIMIT = 200;
-const auth = { authorization: `UserSig ${signUserSig({ sdkAppId: TEST_SDKAPPID, secretKey: TEST_SECRET_KEY, identifier: 'administrator', expireSeconds: 3600 })}` };
+const auth = adminAuthorization();
 
 /** Tencent in miniature, in a separate process: 60007 above 200 set calls in any second; a per-member overlap count. */
 const strictIm = (delayMs: number) => startFakeImProcess({ REPLY_DELAY_MS: String(delayMs), LIMIT_PER_SECOND: String(LIMIT) });
@@ -20,23 +20,8 @@ function okIm(): FakeIm {
 }
 
 async function startReplicas(count: number, imUrl: string, redis: { url: string; keyPrefix: string }): Promise<Array<{ process: RunningProcess; url: string }>> {
-  return Promise.all(
-    Array.from({ length: count }, async () => {
-      const process = runTs('src/main.ts', [], {
-        PORT: '0',
-        HOST: '127.0.0.1',
-        IM_SDKAPPID: String(TEST_SDKAPPID),
-        IM_SECRET_KEY: TEST_SECRET_KEY,
-        IM_API_BASE_URL: imUrl,
-        IM_SHARED_STATE: 'redis',
-        REDIS_URL: redis.url,
-        REDIS_KEY_PREFIX: redis.keyPrefix,
-        LOG_LEVEL: 'info',
-      });
-      const ready = await waitForLog(process, (line) => line.msg === 'gateway ready', 30_000);
-      return { process, url: `${new URL(ready.url).origin}/graphql` };
-    }),
-  );
+  const env = { IM_SHARED_STATE: 'redis', REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.keyPrefix };
+  return Promise.all(Array.from({ length: count }, () => startGatewayProcess(imUrl, env)));
 }
 
 describe('three replicas sharing one Redis (real processes)', () => {

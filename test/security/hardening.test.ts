@@ -3,6 +3,7 @@ import { loadConfig } from '../../src/config/config';
 import { ImCommand } from '../../src/tencent/commands';
 import { onCleanup } from '../support/cleanup';
 import { SET_UNREAD, startTestGateway, type TestGateway } from '../support/gateway';
+import { until } from '../support/wait';
 
 async function gateway(env: Record<string, string> = {}): Promise<TestGateway> {
   const started = await startTestGateway({ AUTH_MODE: 'usersig', ...env });
@@ -173,6 +174,3 @@ describe('slow and numerous clients', () => {
   });
 });
 
-async function until(condition: () => Promise<boolean>): Promise<void> {
-  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 20));
-}

@@ -3,8 +3,7 @@ import { request } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { FakeIm } from '../support/fake-im';
 import { onCleanup } from '../support/cleanup';
-import { TEST_SDKAPPID, TEST_SECRET_KEY } from '../support/gateway';
-import { runTs, waitForLog } from '../support/process';
+import { startGatewayProcess } from '../support/process';
 
 /** One raw POST over a keep-alive connection: the bytes exactly as generated, valid UTF-8 or not. */
 function post(url: string, body: Buffer, agent: import('node:http').Agent): Promise<{ status: number; text: string }> {
@@ -61,15 +60,9 @@ describe('hostile operations (property-based)', () => {
     const fake = new FakeIm();
     const imUrl = await fake.start();
     // The gateway in its own process: its memory is measured alone, and the generator runs on the other core.
-    const gateway = runTs('src/main.ts', [], {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      IM_SDKAPPID: String(TEST_SDKAPPID),
-      IM_SECRET_KEY: TEST_SECRET_KEY,
-      IM_API_BASE_URL: imUrl,
+    const { process: gateway, origin: url } = await startGatewayProcess(imUrl, {
       AUTH_MODE: 'none',
       MAX_REQUEST_BODY_BYTES: String(2 * 1024 * 1024),
-      LOG_LEVEL: 'info',
       NODE_OPTIONS: `--max-old-space-size=${HEAP_CAP_MIB}`,
     });
     const agent = new (await import('node:http')).Agent({ keepAlive: true, maxSockets: BATCH });
@@ -78,8 +71,6 @@ describe('hostile operations (property-based)', () => {
       gateway.child.kill('SIGKILL');
       await fake.close();
     });
-    const ready = await waitForLog(gateway, (line) => line.msg === 'gateway ready', 30_000);
-    const url = new URL(ready.url).origin;
     let crashes = 0;
     let sent = 0;
     let rssEarly = 0;

@@ -2,14 +2,8 @@ import { postGraphQL, startTestGateway } from '../support/gateway';
 import { onCleanup } from '../support/cleanup';
 import { FakeIm } from '../support/fake-im';
 import { runTs } from '../support/process';
+import { until } from '../support/wait';
 
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** The standalone simulator's own printout, followed as a new user would: variables, UserSigs and the curl. */
 describe('npm run simulator, then a gateway pointed at it', () => {

@@ -5,8 +5,8 @@ import { FakeIm, OK_REPLY } from './fake-im';
 import { createLogger } from '../../src/observability/logger';
 import { startGateway, type RunningGateway } from '../../src/app';
 
-export const TEST_SDKAPPID = 1400123456;
-export const TEST_SECRET_KEY = 'test-secret-key-0123456789abcdef0123456789abcdef';
+import { TEST_SDKAPPID, TEST_SECRET_KEY } from './test-app';
+export { TEST_SDKAPPID, TEST_SECRET_KEY };
 
 /** Collects every JSON log line the gateway writes, to search it for secrets. */
 class LogCapture extends Writable {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { TEST_SDKAPPID, TEST_SECRET_KEY } from './test-app';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
@@ -72,4 +73,28 @@ export async function startFakeImProcess(env: { REPLY_DELAY_MS?: string; LIMIT_P
     reset: async () => void (await fetch(`${url}/reset`, { method: 'POST' })),
     stop: () => void child.kill('SIGKILL'),
   };
+}
+
+/** A gateway (`src/main.ts`) in its own process on a free port, calling IM at `imUrl` as the test app. */
+export interface GatewayProcess {
+  process: RunningProcess;
+  /** `http://127.0.0.1:<port>` */
+  origin: string;
+  /** The GraphQL endpoint. */
+  url: string;
+}
+
+export async function startGatewayProcess(imUrl: string, env: Record<string, string> = {}): Promise<GatewayProcess> {
+  const process = runTs('src/main.ts', [], {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    IM_SDKAPPID: String(TEST_SDKAPPID),
+    IM_SECRET_KEY: TEST_SECRET_KEY,
+    IM_API_BASE_URL: imUrl,
+    LOG_LEVEL: 'info',
+    ...env,
+  });
+  const ready = await waitForLog(process, (line) => line.msg === 'gateway ready', 30_000);
+  const origin = new URL(ready.url).origin;
+  return { process, origin, url: `${origin}/graphql` };
 }
