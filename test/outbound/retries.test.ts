@@ -1,4 +1,5 @@
 import { verifyUserSig } from '../../src/tencent/usersig';
+import { onCleanup } from '../support/cleanup';
 import { FakeIm, imError, OK_REPLY } from '../support/fake-im';
 import { SET_UNREAD, startTestGateway, TEST_SDKAPPID, TEST_SECRET_KEY, type TestGateway } from '../support/gateway';
 
@@ -72,5 +73,22 @@ describe('retries', () => {
     expect(second.body.errors[0].extensions).toMatchObject({ code: 'IM_CONFIGURATION_ERROR', imErrorCode: 70050, retryable: false });
     expect(second.body.errors[0].extensions.retryAfterMs).toBeGreaterThan(55_000);
     expect(fake.requests).toHaveLength(1);
+  });
+});
+
+describe('70050 stops calls already waiting for a limiter slot', () => {
+  it('after the answer, the calls queued behind it never reach IM: each is answered IM_CONFIGURATION_ERROR without a call', async () => {
+    const fake = new FakeIm(() => imError(70050));
+    // 5 calls a second: the burst of 3 goes at once, the other 7 wait in the queue for their slots.
+    const gateway = await startTestGateway({ IM_RATE_LIMIT_PER_SECOND: '5', IM_COALESCE_WINDOW_MS: '0' }, await fake.start());
+    onCleanup(async () => {
+      await gateway.stop();
+      await fake.close();
+    });
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => gateway.graphql(SET_UNREAD, { input: { ...bob.input, memberAccount: `m${i}` } })),
+    );
+    for (const response of responses) expect(response.body.errors[0].extensions).toMatchObject({ code: 'IM_CONFIGURATION_ERROR', imErrorCode: 70050 });
+    expect(fake.requests.length).toBeLessThanOrEqual(3); // only the burst already on the wire when IM answered
   });
 });

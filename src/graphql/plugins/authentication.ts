@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import type { OperationDefinitionNode } from 'graphql';
 import type { GatewayContext } from '../context';
 import { asGraphQLError } from '../errors';
@@ -14,26 +14,23 @@ const PUBLIC_ROOT_FIELDS: ReadonlySet<string> = new Set(['imGateway', '_service'
 export function authenticationPlugin(): ApolloServerPlugin<GatewayContext> {
   // Per parsed operation (Apollo reuses documents): whether it selects anything but public fields.
   const needsCaller = new WeakMap<OperationDefinitionNode, boolean>();
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ operation, document, contextValue }) {
-          if (operation === undefined) return; // Apollo itself refuses a request without an operation
-          let needed = needsCaller.get(operation);
-          if (needed === undefined) {
-            needed = [...rootResponseKeys(operation, fragmentsOf(document)).values()].some(
-              (name) => !PUBLIC_ROOT_FIELDS.has(name) && !isIntrospectionField(name),
-            );
-            needsCaller.set(operation, needed);
-          }
-          if (!needed) return;
-          try {
-            await contextValue.authenticate();
-          } catch (error) {
-            throw asGraphQLError(error);
-          }
-        },
-      };
+  const listener: GraphQLRequestListener<GatewayContext> = {
+    async didResolveOperation({ operation, document, contextValue }) {
+      if (operation === undefined) return; // Apollo itself refuses a request without an operation
+      let needed = needsCaller.get(operation);
+      if (needed === undefined) {
+        needed = [...rootResponseKeys(operation, fragmentsOf(document)).values()].some(
+          (name) => !PUBLIC_ROOT_FIELDS.has(name) && !isIntrospectionField(name),
+        );
+        needsCaller.set(operation, needed);
+      }
+      if (!needed) return;
+      try {
+        await contextValue.authenticate();
+      } catch (error) {
+        throw asGraphQLError(error);
+      }
     },
   };
+  return { requestDidStart: async () => listener };
 }

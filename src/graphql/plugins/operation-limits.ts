@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, BaseContext, GraphQLRequestListener } from '@apollo/server';
 import { Kind, OperationTypeNode, visit, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import { getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import type { Config } from '../../config/config';
@@ -98,20 +98,17 @@ export function operationLimitsPlugin(limits: Config['limits']): ApolloServerPlu
   // Apollo hands the same parsed document to every request with the same query, so an operation that passed
   // once passes again — unless @skip/@include let variables change what it selects.
   const passed = new WeakSet<OperationDefinitionNode>();
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ schema, operation, document, request }) {
-          if (operation === undefined) return; // Apollo itself refuses a request without an operation
-          if (passed.has(operation)) return;
-          const nameLength = operation.name?.value.length ?? 0;
-          if (nameLength > MAX_OPERATION_NAME_LENGTH) throw limitExceeded('operationName', MAX_OPERATION_NAME_LENGTH, nameLength, 'operation names are at most 128 characters; not configurable');
-          checkOperationLimits(schema, operation, fragmentsOf(document), request.variables ?? {}, limits);
-          if (!hasConditionalDirectives(document)) passed.add(operation);
-        },
-      };
+  const listener: GraphQLRequestListener<BaseContext> = {
+    async didResolveOperation({ schema, operation, document, request }) {
+      if (operation === undefined) return; // Apollo itself refuses a request without an operation
+      if (passed.has(operation)) return;
+      const nameLength = operation.name?.value.length ?? 0;
+      if (nameLength > MAX_OPERATION_NAME_LENGTH) throw limitExceeded('operationName', MAX_OPERATION_NAME_LENGTH, nameLength, 'operation names are at most 128 characters; not configurable');
+      checkOperationLimits(schema, operation, fragmentsOf(document), request.variables ?? {}, limits);
+      if (!hasConditionalDirectives(document)) passed.add(operation);
     },
   };
+  return { requestDidStart: async () => listener };
 }
 
 function hasConditionalDirectives(document: DocumentNode): boolean {

@@ -45,6 +45,11 @@ export class LocalSendBudget implements SendBudget {
     };
   }
 
+  takeNow(): Grant | undefined {
+    const taken = this.take();
+    return typeof taken === 'number' ? undefined : taken;
+  }
+
   spacingMs(): number {
     return this.intervalMs;
   }

@@ -18,6 +18,8 @@ export interface SendBudget {
   spacingMs(): number;
   /** How long until the next grant could be taken, as far as this process knows (0: now). */
   readyInMs(): number;
+  /** In-process budgets only: a grant right now without waiting, or undefined. */
+  takeNow?(): Grant | undefined;
 }
 
 interface Waiter {
@@ -51,6 +53,14 @@ export class QueuedRateLimiter implements RateLimiter {
   }
 
   acquire(): Promise<SendPermit> {
+    if (this.queueLength === 0 && !this.pumping && this.budget.takeNow !== undefined) {
+      // Nobody waiting and an in-process budget: a grant available now skips the queue and the pump.
+      const grant = this.budget.takeNow();
+      if (grant !== undefined) {
+        this.options.onWait?.(0);
+        return Promise.resolve(permitOf(grant));
+      }
+    }
     const estimatedWaitMs = this.queueLength * this.budget.spacingMs() + this.budget.readyInMs();
     if (estimatedWaitMs > this.maxQueueWaitMs) return Promise.reject(queueFull(estimatedWaitMs - this.maxQueueWaitMs));
     return new Promise<SendPermit>((resolve, reject) => {
@@ -89,18 +99,23 @@ export class QueuedRateLimiter implements RateLimiter {
   }
 
   private grant(waiter: Waiter, grant: Grant): void {
-    let state: 'granted' | 'written' | 'released' = 'granted';
-    waiter.resolve({
-      written: (at) => {
-        if (state !== 'granted') return;
-        state = 'written';
-        grant.written(at);
-      },
-      release: () => {
-        if (state === 'granted') grant.unsent();
-        state = 'released';
-      },
-    });
+    waiter.resolve(permitOf(grant));
     this.options.onWait?.(performance.now() - waiter.enqueuedAt);
   }
+}
+
+/** A grant as the caller holds it: written at most once, and handed back if released unwritten. */
+function permitOf(grant: Grant): SendPermit {
+  let state: 'granted' | 'written' | 'released' = 'granted';
+  return {
+    written: (at) => {
+      if (state !== 'granted') return;
+      state = 'written';
+      grant.written(at);
+    },
+    release: () => {
+      if (state === 'granted') grant.unsent();
+      state = 'released';
+    },
+  };
 }
