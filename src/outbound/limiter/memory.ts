@@ -1,4 +1,4 @@
-import { PACING_BURST, pacingIntervalMs, type RateLimiterOptions } from './limiter';
+import { pacingIntervalMs, pacingToleranceMs, type RateLimiterOptions } from './limiter';
 import { QueuedRateLimiter, type Grant, type SendBudget } from './queue';
 import { WireWindow } from './wire-window';
 
@@ -21,7 +21,7 @@ export class LocalSendBudget implements SendBudget {
 
   constructor(callsPerSecond: number) {
     this.intervalMs = pacingIntervalMs(callsPerSecond);
-    this.toleranceMs = (PACING_BURST - 1) * this.intervalMs;
+    this.toleranceMs = pacingToleranceMs(callsPerSecond);
     this.limit = Math.max(1, Math.floor(callsPerSecond));
   }
 

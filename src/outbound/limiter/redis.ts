@@ -1,7 +1,7 @@
 import type { ReplicaConnection } from '../../replicas/redis-connection';
 import type { ImCommand } from '../../tencent/commands';
 import { DEFAULT_IM_TIMEOUT_MS } from '../../config/defaults';
-import { GUARD_WINDOW_MS, PACING_BURST, pacingIntervalMs, type RateLimiterOptions } from './limiter';
+import { GUARD_WINDOW_MS, pacingIntervalMs, pacingToleranceMs, type RateLimiterOptions } from './limiter';
 import { QueuedRateLimiter, type Grant, type SendBudget } from './queue';
 
 /** How much a new observation of the grant spacing moves the estimate used for refusals. */
@@ -33,7 +33,7 @@ class RedisSendBudget implements SendBudget {
     this.tat = connection.key(`rl:${command}`, 'tat');
     this.sends = connection.key(`rl:${command}`, 'sends');
     this.intervalMs = pacingIntervalMs(callsPerSecond);
-    this.toleranceMs = (PACING_BURST - 1) * this.intervalMs;
+    this.toleranceMs = pacingToleranceMs(callsPerSecond);
     this.limit = Math.max(1, Math.floor(callsPerSecond));
     this.observedSpacingMs = this.intervalMs;
   }
