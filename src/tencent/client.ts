@@ -14,6 +14,7 @@ const DEFAULT_IM_CONNECTIONS = 64;
 export const SIMULATOR_MARKER_HEADER = 'x-im-simulator';
 /** How long the one-time "is this a simulator?" probe may take. */
 const SIMULATOR_PROBE_TIMEOUT_MS = 2000;
+const JSON_HEADERS = { 'content-type': 'application/json' };
 /** The largest `random` value IM accepts: a 32-bit unsigned integer. */
 const MAX_UINT32 = 0xffffffff;
 
@@ -73,15 +74,13 @@ export class ImHttpClient {
     });
     let statusCode: number;
     let text: string;
+    // undici's own headers/body timeouts are coarse (about a second); this bounds the whole call exactly. A timer
+    // cleared when the call ends, not AbortSignal.timeout: that one stays armed for the full timeout after every
+    // call, thousands of them at a few thousand calls a second.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new DOMException(`no reply within ${this.timeoutMs} ms`, 'TimeoutError')), this.timeoutMs);
     try {
-      const response = await host.pool.request({
-        method: 'POST',
-        path,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-        // undici's own headers/body timeouts are coarse (about a second); this bounds the whole call exactly.
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
+      const response = await host.pool.request({ method: 'POST', path, headers: JSON_HEADERS, body: JSON.stringify(body), signal: deadline.signal });
       statusCode = response.statusCode;
       text = await response.body.text();
     } catch (error) {
@@ -90,6 +89,7 @@ export class ImHttpClient {
       // undici's errors name the host and port, never the query string that holds the UserSig.
       throw imUnavailable(isTimeout(error) ? `no reply within ${this.timeoutMs} ms` : 'network error', error);
     } finally {
+      clearTimeout(timer);
       unwatch();
     }
     if (statusCode !== 200) {
