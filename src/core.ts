@@ -14,11 +14,10 @@ import { signatureLockout } from './outbound/signature-lockout';
 import { ReplicaConnection } from './replicas/redis-connection';
 import { AdminUserSig } from './tencent/admin-usersig';
 import { ImHttpClient } from './tencent/client';
-import { ImApi, type ImCommand } from './tencent/commands';
+import { chainHooks, ImApi, type CallHooks, type ImCommand } from './tencent/commands';
 import { memberKey, type GroupMemberRef, type UnreadCountUpdate } from './domain/member';
 import { queueFull } from './errors';
 import { pacingIntervalMs } from './outbound/limiter/limiter';
-import { chainHooks, type CallHooks } from './tencent/commands';
 import { ABANDONED_CALL_LIFETIME_MS, AbandonedCalls } from './writes/abandoned-calls';
 import { UnreadCountCoalescer } from './writes/coalescer';
 import { IN_PROCESS_ORDERING, type MemberOrdering } from './writes/member-order';
@@ -61,8 +60,8 @@ export class GatewayCore {
   readonly groupTypes: GroupTypeCache;
   readonly coalescer: UnreadCountCoalescer;
   readonly setUnreadCount: SetUnreadCount;
-  readonly abandonedCalls: AbandonedCalls;
   private readonly client: ImHttpClient;
+  private readonly abandonedCalls: AbandonedCalls;
   private readonly limiters = new Map<ImCommand, RateLimiter>();
   private readonly replicas?: ReplicaConnection;
 

@@ -47,7 +47,7 @@ interface ImHost {
  * retries or limits.
  */
 export class ImHttpClient {
-  private readonly hosts: Record<HostRole, ImHost | undefined>;
+  private readonly hosts: { primary: ImHost; backup?: ImHost };
   private readonly failover: HostFailover;
   private readonly timeoutMs: number;
   private simulatorProbe?: Promise<boolean>;
@@ -59,12 +59,12 @@ export class ImHttpClient {
       primary: this.openHost(options.baseUrl),
       backup: options.backupBaseUrl === undefined ? undefined : this.openHost(options.backupBaseUrl),
     };
-    this.failover = new HostFailover(this.hosts.backup !== undefined, (to) => options.onHostSwitch?.(to, this.hosts[to]!.name));
+    this.failover = new HostFailover(this.hosts.backup !== undefined, (to) => options.onHostSwitch?.(to, (this.hosts[to] ?? this.hosts.primary).name));
   }
 
   readonly call: ImCall = async (command, body, hooks) => {
     const role = this.failover.current();
-    const host = this.hosts[role] ?? this.hosts.primary!;
+    const host = this.hosts[role] ?? this.hosts.primary;
     hooks?.onHost?.(host.name);
     const path = this.signedPath(host, command);
     let writtenAt: number | undefined;
@@ -107,7 +107,7 @@ export class ImHttpClient {
    * simulator's marker header; asked once and remembered. Never throws (unreachable: false).
    */
   servedBySimulator(): Promise<boolean> {
-    const { pool, pathPrefix } = this.hosts.primary!;
+    const { pool, pathPrefix } = this.hosts.primary;
     this.simulatorProbe ??= pool
       .request({ method: 'GET', path: `${pathPrefix}/`, signal: AbortSignal.timeout(SIMULATOR_PROBE_TIMEOUT_MS) })
       .then(async (response) => {

@@ -6,8 +6,8 @@ import { WireWindow } from './wire-window';
 const UNWRITTEN_RECHECK_MS = 5;
 
 /**
- * This process's budget for one command. Pacing: GCRA at 95 % of the limit with a tolerance of
- * {@link PACING_BURST} calls, whose theoretical arrival time never lags the clock, so there is no catch-up.
+ * This process's budget for one command. Pacing: GCRA at 95 % of the limit with a tolerance of a few calls
+ * (`pacingToleranceMs`), whose theoretical arrival time never lags the clock, so there is no catch-up.
  * Hard guard: calls written to the wire in the guard window (counted when undici writes them) plus calls
  * granted and not yet written stay within the limit. O(1) memory in the limit.
  */
