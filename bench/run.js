@@ -362,7 +362,6 @@ async function sharedState() {
   for (const [name, k] of runs) {
     console.log(`| ${name} | ${k.offered} | ${k.outcomes.ok} | ${k.outcomes.RATE_LIMITED} (${k.p99Limited === null ? '–' : k.p99Limited.toFixed(0)}) | ${k.outcomes.other} | ${k.imCalls} | ${k.frequencyErrors} | ${k.maxWindow} | ${k.goodput.toFixed(0)} | ${k.rss.toFixed(0)} |`);
   }
-  const k = runs[0][1];
   const sharedRows = await sharedState();
   console.log('\n## Shared state: what Redis adds per update (IM answering at once, 10 connections in all, limiter not binding)\n');
   if (sharedRows === undefined) {
@@ -378,7 +377,7 @@ async function sharedState() {
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   console.log(`| --dry-run, ${imp.fileMiB.toFixed(0)} MiB CSV | 1,000,000 | ${imp.dry.code} | ${imp.dry.seconds.toFixed(1)} | ${(1_000_000 / imp.dry.seconds).toFixed(0)} | ${imp.dry.peakRss.toFixed(0)} | 0 | – |`);
   console.log(`| real, IM 20 ms, limit 200/s | 2,000 | ${imp.real.code} | ${imp.real.seconds.toFixed(1)} | ${(2000 / imp.real.seconds).toFixed(0)} | ${imp.real.peakRss.toFixed(0)} | ${imp.imCalls} | ${imp.maxWindow} |`);
-  console.log(`\nPeak RSS of the gateway process: ${Math.max(fast.rss, slow.rss, k.rss, rows[2].rss).toFixed(0)} MiB (overhead run ${rows[2].rss.toFixed(0)}, coalescing runs ${fast.rss.toFixed(0)} / ${slow.rss.toFixed(0)}, overload run ${k.rss.toFixed(0)}).`);
+  console.log(`\nPeak RSS of the gateway process: ${Math.max(fast.rss, slow.rss, ...runs.map(([, r]) => r.rss), rows[2].rss).toFixed(0)} MiB (overhead run ${rows[2].rss.toFixed(0)}, coalescing runs ${fast.rss.toFixed(0)} / ${slow.rss.toFixed(0)}, overload runs ${runs.map(([, r]) => r.rss.toFixed(0)).join(' / ')}).`);
 })()
   .catch((error) => {
     console.error(error);
