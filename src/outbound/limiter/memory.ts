@@ -1,4 +1,4 @@
-import { pacingIntervalMs, pacingToleranceMs, type RateLimiterOptions } from './limiter';
+import { GUARD_WINDOW_MS, pacingIntervalMs, pacingToleranceMs, type RateLimiterOptions } from './limiter';
 import { QueuedRateLimiter, type Grant, type SendBudget } from './queue';
 import { WireWindow } from './wire-window';
 
@@ -54,8 +54,12 @@ export class LocalSendBudget implements SendBudget {
     return this.intervalMs;
   }
 
+  /** The pacing's wait, or the guard's when the window is full (a full window of unwritten grants: a whole window). */
   readyInMs(): number {
-    return Math.max(0, this.theoreticalArrival - this.toleranceMs - performance.now());
+    const now = performance.now();
+    const pacingWaitMs = Math.max(0, this.theoreticalArrival - this.toleranceMs - now);
+    if (this.wire.count(now) + this.unwritten < this.limit) return pacingWaitMs;
+    return Math.max(pacingWaitMs, this.unwritten >= this.limit ? GUARD_WINDOW_MS : this.wire.msUntilOldestLeaves(now));
   }
 }
 
