@@ -73,9 +73,11 @@ describe('three replicas sharing one Redis (real processes)', () => {
     expect(results).toHaveLength(1100);
     expect(results.filter((result) => !result.ok)).toEqual([]);
     const { arrivals, frequencyErrors } = await im.stats();
+    const most = maxInAnyWindow(arrivals);
+    process.stdout.write(`three replicas, one stopped 700 ms: at most ${most} set calls in any 990 ms at IM, ${frequencyErrors} × 60007\n`);
     expect(frequencyErrors).toBe(0);
     expect(arrivals).toHaveLength(1100);
-    expect(maxInAnyWindow(arrivals)).toBeLessThanOrEqual(LIMIT);
+    expect(most).toBeLessThanOrEqual(LIMIT);
   });
 
   it('a same-member burst across replicas: calls never overlap, the last update sent wins, few calls', async () => {
