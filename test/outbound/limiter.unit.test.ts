@@ -2,6 +2,7 @@ import { PACING_BURST, WINDOW_MS, WIRE_MARGIN_MS } from '../../src/outbound/limi
 import { LocalSendBudget, PacingRateLimiter } from '../../src/outbound/limiter/memory';
 import { QueuedRateLimiter } from '../../src/outbound/limiter/queue';
 import { WireWindow } from '../../src/outbound/limiter/wire-window';
+import { until } from '../support/wait';
 
 /** Blocks this process's event loop, as a GC pause, a CPU-starved container or SIGSTOP would. */
 function stall(ms: number): void {
@@ -41,10 +42,11 @@ describe('PacingRateLimiter', () => {
     const limiter = new PacingRateLimiter({ callsPerSecond, maxQueueWaitMs: 60_000 });
     const grants: number[] = [];
     const all = Array.from({ length: 120 }, () => limiter.acquire().then((permit) => (grants.push(performance.now()), permit.release())));
-    // Stall twice while the queue drains: each time every waiting grant is overdue.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Stall twice while the queue drains (once some grants went out, and again further on): each time every
+    // waiting grant is overdue.
+    await until(() => grants.length >= 10, '10 grants', 30_000, 1);
     stall(400);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await until(() => grants.length >= 50, '50 grants', 30_000, 1);
     stall(300);
     await Promise.all(all);
     // GCRA by the limiter's own clock: any span of grants holds at most span / interval + the burst.
@@ -63,12 +65,14 @@ describe('PacingRateLimiter', () => {
 describe('the hard guard counts writes, not grants', () => {
   it('grants spaced correctly but written late in a bunch hold the next grant until the bunch leaves the guard window', async () => {
     const limit = 10;
-    const limiter = new QueuedRateLimiter(new LocalSendBudget(limit), { callsPerSecond: limit, maxQueueWaitMs: 60_000 });
+    const budget = new LocalSendBudget(limit);
+    const limiter = new QueuedRateLimiter(budget, { callsPerSecond: limit, maxQueueWaitMs: 60_000 });
     const permits = [];
     for (let i = 0; i < limit; i++) permits.push(await limiter.acquire()); // paced grants, none written yet
     const next = limiter.acquire().then(() => performance.now());
-    // Unwritten grants count: nothing more is granted while all ten are still on their way.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Unwritten grants count: the budget has nothing to grant while all ten are still on their way.
+    expect(budget.takeNow()).toBeUndefined();
+    expect(budget.readyInMs()).toBeGreaterThanOrEqual(WINDOW_MS + WIRE_MARGIN_MS);
     expect(limiter.queueLength).toBe(1);
     const bunchAt = performance.now();
     for (const permit of permits) permit.written(bunchAt); // the event loop was busy: all ten hit the wire at once

@@ -6,6 +6,7 @@ import { postGraphQL, SET_UNREAD, SET_UNREAD_BATCH, startTestGateway } from '../
 import { startFakeImProcess, startGatewayProcess, type FakeImProcess, type RunningProcess } from '../support/process';
 import { redisForTests, TestRedis } from '../support/redis';
 import { adminAuthorization } from '../support/test-app';
+import { until } from '../support/wait';
 
 const GROUP = '@TGS#2CLUZEAEJ';
 const LIMIT = 200;
@@ -64,8 +65,7 @@ describe('three replicas sharing one Redis (real processes)', () => {
   it('5.5× overload over three replicas, one of them stopped for 700 ms mid-run: 0 × 60007, ≤ 200 calls in any 990 ms at IM, all OK', async () => {
     const batches = Array.from({ length: 11 }, (_, b) => Array.from({ length: 100 }, (_, i) => ({ groupId: GROUP, memberAccount: `s${b}_${i}`, unreadCount: i % 50 })));
     const sent = batches.map((inputs, b) => postGraphQL(replicas[b % 3].url, SET_UNREAD_BATCH, { inputs }, auth));
-    const deadline = Date.now() + 30_000;
-    while ((await im.stats()).calls < 300 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    await until(async () => (await im.stats()).calls >= 300, '300 calls at IM', 30_000, 10);
     replicas[0].process.child.kill('SIGSTOP');
     await new Promise((resolve) => setTimeout(resolve, 700)); // the stall itself
     replicas[0].process.child.kill('SIGCONT');
