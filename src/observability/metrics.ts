@@ -16,9 +16,6 @@ const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
  */
 export class GatewayMetrics {
   readonly registry = new Registry();
-  /** Bounded: commands × hosts (2) × IM's ErrorCodes × gateway codes. */
-  private readonly callSeriesByKey = new Map<string, Counter.Internal>();
-  private readonly latencySeriesByCommand = new Map<string, Histogram.Internal<'command'>>();
   private readonly imCalls = new Counter({
     name: `${PREFIX}im_calls_total`,
     help: 'IM REST calls (each attempt, retries included) by command and IM ErrorCode; error_code "none" when IM did not answer (network, timeout, non-200), with the gateway code in `code`.',
@@ -72,34 +69,13 @@ export class GatewayMetrics {
   coreHooks(): Required<CoreHooks> {
     return {
       onCall: (result: ImCallResult) => {
-        const errorCode = result.imErrorCode === undefined ? 'none' : String(result.imErrorCode);
-        this.callSeries(result.command, result.host, errorCode, result.code ?? 'OK').inc();
-        this.latencySeries(result.command).observe(result.seconds);
+        this.imCalls.inc({ command: result.command, host: result.host, error_code: result.imErrorCode === undefined ? 'none' : String(result.imErrorCode), code: result.code ?? 'OK' });
+        this.imLatency.observe({ command: result.command }, result.seconds);
       },
       onMerged: (extraUpdates) => this.merged.inc(extraUpdates),
       onLimiterWait: (waitMs) => this.limiterWait.observe(waitMs / 1000),
       onRetry: (_attempt, error) => this.retries.inc({ code: error.code }),
     };
-  }
-
-  /** The child series of one label set, looked up once: prom-client otherwise hashes the labels on every call. */
-  private callSeries(command: string, host: string, errorCode: string, code: string): Counter.Internal {
-    const key = `${command}\n${host}\n${errorCode}\n${code}`;
-    let series = this.callSeriesByKey.get(key);
-    if (series === undefined) {
-      series = this.imCalls.labels(command, host, errorCode, code);
-      this.callSeriesByKey.set(key, series);
-    }
-    return series;
-  }
-
-  private latencySeries(command: string): Histogram.Internal<'command'> {
-    let series = this.latencySeriesByCommand.get(command);
-    if (series === undefined) {
-      series = this.imLatency.labels(command);
-      this.latencySeriesByCommand.set(command, series);
-    }
-    return series;
   }
 
   private liveGauge(name: string, help: string, read: () => number): void {

@@ -72,6 +72,11 @@ export class ImHttpClient {
       writtenAt = at;
       hooks?.onWritten?.(at);
     });
+    /** No usable answer from this host: the next attempt may go to the other one, and a written call may still land. */
+    const hostFailed = () => {
+      this.failover.failed(role);
+      if (writtenAt !== undefined) hooks?.onAbandoned?.(writtenAt);
+    };
     let statusCode: number;
     let text: string;
     // undici's own headers/body timeouts are coarse (about a second); this bounds the whole call exactly. A timer
@@ -84,8 +89,7 @@ export class ImHttpClient {
       statusCode = response.statusCode;
       text = await response.body.text();
     } catch (error) {
-      this.failover.failed(role);
-      if (writtenAt !== undefined) hooks?.onAbandoned?.(writtenAt);
+      hostFailed();
       // undici's errors name the host and port, never the query string that holds the UserSig.
       throw imUnavailable(isTimeout(error) ? `no reply within ${this.timeoutMs} ms` : 'network error', error);
     } finally {
@@ -93,9 +97,7 @@ export class ImHttpClient {
       unwatch();
     }
     if (statusCode !== 200) {
-      // A proxy's 502 may come after IM took the request: treat it as possibly applied.
-      this.failover.failed(role);
-      if (writtenAt !== undefined) hooks?.onAbandoned?.(writtenAt);
+      hostFailed(); // a proxy's 502 may come after IM took the request: possibly applied
       throw imUnavailable(`HTTP ${statusCode}`);
     }
     this.failover.answered(role);

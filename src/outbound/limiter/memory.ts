@@ -27,11 +27,8 @@ export class LocalSendBudget implements SendBudget {
 
   take(): Grant | number {
     const now = performance.now();
-    const pacingWaitMs = this.theoreticalArrival - this.toleranceMs - now;
-    if (pacingWaitMs > 0) return pacingWaitMs;
-    if (this.wire.count(now) + this.unwritten >= this.limit) {
-      return this.unwritten >= this.limit ? UNWRITTEN_RECHECK_MS : Math.max(1, this.wire.msUntilOldestLeaves(now));
-    }
+    const waitMs = this.waitMs(now, UNWRITTEN_RECHECK_MS);
+    if (waitMs > 0) return waitMs;
     this.theoreticalArrival = Math.max(this.theoreticalArrival, now) + this.intervalMs;
     this.unwritten += 1;
     return {
@@ -54,12 +51,19 @@ export class LocalSendBudget implements SendBudget {
     return this.intervalMs;
   }
 
-  /** The pacing's wait, or the guard's when the window is full (a full window of unwritten grants: a whole window). */
+  /** For a refusal's estimate: a window full of unwritten grants will hold a whole guard window once written. */
   readyInMs(): number {
-    const now = performance.now();
-    const pacingWaitMs = Math.max(0, this.theoreticalArrival - this.toleranceMs - now);
-    if (this.wire.count(now) + this.unwritten < this.limit) return pacingWaitMs;
-    return Math.max(pacingWaitMs, this.unwritten >= this.limit ? GUARD_WINDOW_MS : this.wire.msUntilOldestLeaves(now));
+    return this.waitMs(performance.now(), GUARD_WINDOW_MS);
+  }
+
+  /**
+   * The pacing's wait, or the hard guard's when the window is full; `allUnwrittenMs` when every allowed call
+   * is granted and none written yet (the pump looks again soon; an estimate counts a whole window).
+   */
+  private waitMs(now: number, allUnwrittenMs: number): number {
+    const pacingWaitMs = this.theoreticalArrival - this.toleranceMs - now;
+    if (this.wire.count(now) + this.unwritten < this.limit) return Math.max(0, pacingWaitMs);
+    return Math.max(pacingWaitMs, this.unwritten >= this.limit ? allUnwrittenMs : Math.max(1, this.wire.msUntilOldestLeaves(now)));
   }
 }
 

@@ -48,7 +48,7 @@ class RedisSendBudget implements SendBudget {
       this.contended = true;
       return Number(waitText);
     }
-    this.observe(performance.now());
+    this.noteGrant(performance.now());
     return {
       written: () => void connection.redis.markWritten(this.sends, id).catch(() => undefined), // else it counts until pendingMs
       unsent: () => void connection.redis.zrem(this.sends, id).catch(() => undefined),
@@ -64,7 +64,7 @@ class RedisSendBudget implements SendBudget {
     return 0;
   }
 
-  private observe(now: number): void {
+  private noteGrant(now: number): void {
     if (this.contended && this.lastGrantAt !== undefined) {
       const sample = Math.max(this.intervalMs, now - this.lastGrantAt);
       this.observedSpacingMs += SPACING_SMOOTHING * (sample - this.observedSpacingMs);
