@@ -6,17 +6,9 @@ const { spawn } = require('node:child_process');
 const { mkdtempSync, readdirSync, readFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const autocannon = require('autocannon');
-const { signUserSig } = require('../dist/tencent/usersig');
+const { SDKAPPID, SECRET, load } = require('./harness');
 
 const ROOT = join(__dirname, '..');
-const SDKAPPID = '1400000001';
-const SECRET = 'bench-secret-key';
-const MUTATION = 'mutation Set($input: SetGroupMemberUnreadCountInput!) { setGroupMemberUnreadCount(input: $input) { unreadCount coalesced } }';
-const headers = {
-  'content-type': 'application/json',
-  authorization: `UserSig ${signUserSig({ sdkAppId: Number(SDKAPPID), secretKey: SECRET, identifier: 'administrator', expireSeconds: 86400 })}`,
-};
 
 function waitForLine(child, test) {
   return new Promise((resolve, reject) => {
@@ -28,23 +20,6 @@ function waitForLine(child, test) {
     });
     child.once('exit', (code) => reject(new Error(`exited with ${code}`)));
   });
-}
-
-function load(url, duration) {
-  let counter = 0;
-  return new Promise((resolve, reject) =>
-    autocannon(
-      {
-        url: `${url}/graphql`,
-        method: 'POST',
-        connections: 20,
-        duration,
-        headers,
-        requests: [{ setupRequest: (request) => ({ ...request, body: JSON.stringify({ query: MUTATION, variables: { input: { groupId: '@TGS#2CLUZEAEJ', memberAccount: `p${counter++}`, unreadCount: 1 } } }) }) }],
-      },
-      (error, result) => (error ? reject(error) : resolve(result)),
-    ),
-  );
 }
 
 /** Self time per frame and per package (node_modules/<pkg>, our src, or node itself). */
@@ -76,8 +51,8 @@ function summarise(profile) {
   const env = { ...process.env, PORT: '4690', HOST: '127.0.0.1', IM_SDKAPPID: SDKAPPID, IM_SECRET_KEY: SECRET, IM_API_BASE_URL: imUrl, NODE_ENV: 'production', LOG_LEVEL: 'info', IM_RATE_LIMIT_PER_SECOND: '10000', IM_COALESCE_WINDOW_MS: '0' };
   const gateway = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, join(ROOT, 'dist/main.js')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   await waitForLine(gateway, (l) => l.includes('gateway ready'));
-  await load('http://127.0.0.1:4690', 2); // warm-up
-  const result = await load('http://127.0.0.1:4690', Number(process.env.PROFILE_SECONDS ?? 8));
+  await load('http://127.0.0.1:4690', { connections: 20, duration: 2, member: (i) => `warm${i}` }); // warm-up
+  const result = await load('http://127.0.0.1:4690', { connections: 20, duration: Number(process.env.PROFILE_SECONDS ?? 8), member: (i) => `p${i}` });
   gateway.kill('SIGTERM');
   await new Promise((resolve) => gateway.once('exit', resolve));
   im.kill();

@@ -5,19 +5,11 @@
 const { spawn, spawnSync } = require('node:child_process');
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
-const autocannon = require('autocannon');
 const { maxInAnyWindow } = require('./sliding-window');
-const { signUserSig } = require('../dist/tencent/usersig');
+const { SDKAPPID, SECRET, REQUEST_HEADERS, MUTATION, load } = require('./harness');
 
 const ROOT = join(__dirname, '..');
-const SDKAPPID = '1400000001';
-const SECRET = 'bench-secret-key';
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
-// Requests carry the app admin's UserSig, so the gateway's figures include verifying it (AUTH_MODE=usersig).
-const REQUEST_HEADERS = {
-  'content-type': 'application/json',
-  authorization: `UserSig ${signUserSig({ sdkAppId: Number(SDKAPPID), secretKey: SECRET, identifier: 'administrator', expireSeconds: 86400 })}`,
-};
 const hasTaskset = spawnSync('taskset', ['--version']).status === 0;
 const children = [];
 
@@ -85,35 +77,6 @@ function nodePid(child) {
 function peakRssMiB(pid) {
   const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) / 1024 : NaN;
-}
-
-const MUTATION = 'mutation Set($input: SetGroupMemberUnreadCountInput!) { setGroupMemberUnreadCount(input: $input) { groupId memberAccount unreadCount coalesced } }';
-
-function load(url, { connections, duration, amount, overallRate, member }) {
-  let counter = 0;
-  return new Promise((resolve, reject) => {
-    autocannon(
-      {
-        url: `${url}/graphql`,
-        method: 'POST',
-        connections,
-        duration,
-        amount,
-        overallRate,
-        headers: REQUEST_HEADERS,
-        requests: [
-          {
-            setupRequest(request) {
-              const i = counter++;
-              request.body = JSON.stringify({ query: MUTATION, variables: { input: { groupId: '@TGS#2CLUZEAEJ', memberAccount: member(i), unreadCount: i % 100 } } });
-              return request;
-            },
-          },
-        ],
-      },
-      (error, result) => (error ? reject(error) : resolve(result)),
-    );
-  });
 }
 
 async function fakeStats(imUrl) {
