@@ -58,6 +58,7 @@ describe('the IM limit at the receiving side (gateway and fake IM in their own p
     gateway.child.kill('SIGCONT');
     expect((await outcomes).filter((outcome) => !outcome.ok)).toEqual([]);
     const { arrivals, frequencyErrors } = await im.stats();
+    process.stdout.write(`one gateway, stopped 700 ms: at most ${maxInAnyWindow(arrivals)} set calls in any 990 ms at IM, ${frequencyErrors} × 60007, at most ${maxInAnyWindow(arrivals, 50)} in any 50 ms\n`);
     expect(frequencyErrors).toBe(0);
     expect(arrivals).toHaveLength(OFFERED);
     expect(maxInAnyWindow(arrivals)).toBeLessThanOrEqual(LIMIT);
