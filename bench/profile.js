@@ -46,7 +46,7 @@ function summarise(profile) {
 
 (async () => {
   const dir = mkdtempSync(join(tmpdir(), 'gateway-profile-'));
-  const im = spawn(process.execPath, [join(__dirname, 'fake-im.js')], { env: { ...process.env, REPLY_DELAY_MS: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const im = spawn(process.execPath, [join(__dirname, 'fake-im.js')], { env: process.env, stdio: ['ignore', 'pipe', 'inherit'] });
   const imUrl = `http://127.0.0.1:${(await waitForLine(im, (l) => /^\d+$/.test(l.trim()))).trim()}`;
   const env = { ...process.env, PORT: '4690', HOST: '127.0.0.1', IM_SDKAPPID: SDKAPPID, IM_SECRET_KEY: SECRET, IM_API_BASE_URL: imUrl, NODE_ENV: 'production', LOG_LEVEL: 'info', IM_RATE_LIMIT_PER_SECOND: '10000', IM_COALESCE_WINDOW_MS: '0' };
   const gateway = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, join(ROOT, 'dist/main.js')], { env, stdio: ['ignore', 'pipe', 'inherit'] });

@@ -29,12 +29,25 @@ function start(script, env, readyLine) {
   });
 }
 
-async function startFakeImWith(env) {
-  const { child, line } = await start(join(__dirname, 'fake-im.js'), env, (l) => /^\d+$/.test(l.trim()));
+/** The instant upstream for the CPU rows: answers at once, counts nothing (bench/fake-im.js, on the target's core). */
+async function startInstantIm() {
+  const { child, line } = await start(join(__dirname, 'fake-im.js'), {}, (l) => /^\d+$/.test(l.trim()));
   return { child, url: `http://127.0.0.1:${line.trim()}` };
 }
 
-const startFakeIm = (delayMs) => startFakeImWith({ REPLY_DELAY_MS: String(delayMs) });
+/**
+ * IM as its limit counts (bench/counting-im.py: arrival times from the kernel, 60007 above `limitPerSecond` in
+ * any 990 ms when given), answering after `delayMs`; not pinned, so the gateway's core is the gateway's.
+ */
+async function startCountingIm(delayMs, limitPerSecond = 0) {
+  const child = spawn('python3', [join(__dirname, 'counting-im.py')], { env: { ...process.env, REPLY_DELAY_MS: String(delayMs), LIMIT_PER_SECOND: String(limitPerSecond) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  const port = await new Promise((resolve, reject) => {
+    child.stdout.once('data', (chunk) => resolve(chunk.toString().trim()));
+    child.once('exit', (code) => reject(new Error(`counting-im.py exited with ${code}`)));
+  });
+  return { child, url: `http://127.0.0.1:${port}` };
+}
 
 let nextPort = 4600;
 async function startTarget(kind, imUrl, extraEnv = {}) {
@@ -87,7 +100,7 @@ async function fakeStats(imUrl) {
 const OVERHEAD_ROUNDS = 3;
 
 async function overhead() {
-  const im = await startFakeIm(0);
+  const im = await startInstantIm();
   const kinds = ['bare proxy', 'plain Apollo', 'gateway'];
   const samples = Object.fromEntries(kinds.map((kind) => [kind, []]));
   for (let round = 0; round < OVERHEAD_ROUNDS; round++) {
@@ -114,7 +127,7 @@ async function overhead() {
 }
 
 async function coalescing(imDelayMs) {
-  const im = await startFakeIm(imDelayMs);
+  const im = await startCountingIm(imDelayMs);
   const gateway = await startGateway(im.url, {});
   const post = (memberAccount, unreadCount) =>
     fetch(`${gateway.url}/graphql`, {
@@ -133,7 +146,7 @@ async function coalescing(imDelayMs) {
     const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => send(i)));
     const failed = results.filter((r) => r.errors).length;
     const { calls, arrivals } = await fakeStats(im.url);
-    rows.push({ name, ideal, calls, failed, imDelayMs, spreadMs: ideal === 1000 ? null : Math.max(...arrivals) - Math.min(...arrivals) });
+    rows.push({ name, ideal, calls, failed, imDelayMs, spreadMs: ideal === 1000 ? null : Math.round(Math.max(...arrivals) - Math.min(...arrivals)) });
   }
   const rss = peakRssMiB(nodePid(gateway.child));
   gateway.child.kill('SIGTERM');
@@ -142,16 +155,11 @@ async function coalescing(imDelayMs) {
 }
 
 /**
- * Overload at the receiving side: `perSecond` distinct-member updates offered for `seconds` (each its own
- * request) against a fake IM that answers 60007 above 200 set calls in any 990 ms. With `stallMs`, the
- * gateway is stopped (SIGSTOP) that long a second into the run, as a GC pause or a starved container would.
- */
-/**
  * 200 identical updates fired at once, IM answering after 50 ms: how many IM calls (ideal 1; the target is ≤ 2).
  * Round 0 hits a cold process (nothing compiled yet); rounds 1–3 come after it.
  */
 async function identicalBurst() {
-  const im = await startFakeIm(50);
+  const im = await startCountingIm(50);
   const gateway = await startGateway(im.url, {});
   const body = JSON.stringify({ query: MUTATION, variables: { input: { groupId: '@TGS#2CLUZEAEJ', memberAccount: 'same', unreadCount: 9 } } });
   const rows = [];
@@ -165,8 +173,13 @@ async function identicalBurst() {
   return rows;
 }
 
+/**
+ * Overload at the receiving side: `perSecond` distinct-member updates offered for `seconds` (each its own
+ * request) against a fake IM that answers 60007 above 200 set calls in any 990 ms. With `stallMs`, the
+ * gateway is stopped (SIGSTOP) that long a second into the run, as a GC pause or a starved container would.
+ */
 async function cap({ perSecond, seconds, stallMs = 0 }) {
-  const im = await startFakeImWith({ REPLY_DELAY_MS: '20', LIMIT_PER_SECOND: '200' });
+  const im = await startCountingIm(20, 200);
   const gateway = await startGateway(im.url, {});
   const outcomes = { ok: 0, RATE_LIMITED: 0, other: 0 };
   const limitedMs = [];
@@ -244,7 +257,7 @@ async function bulkImport() {
   }
   await new Promise((r) => stream.end(r));
   const dry = await runImport([big, '--dry-run'], { IM_SDKAPPID: SDKAPPID, IM_SECRET_KEY: SECRET, IM_API_BASE_URL: 'http://127.0.0.1:9' });
-  const im = await startFakeIm(20);
+  const im = await startCountingIm(20);
   const small = join(dir, 'two-thousand.csv');
   require('node:fs').writeFileSync(small, ['groupId,memberAccount,unreadCount', ...Array.from({ length: 2000 }, (_, i) => `@TGS#G${i % 50},m${i},${i % 100}`)].join('\n'));
   const real = await runImport([small], { IM_SDKAPPID: SDKAPPID, IM_SECRET_KEY: SECRET, IM_API_BASE_URL: im.url });
@@ -267,7 +280,7 @@ async function startRedis() {
 async function sharedState() {
   const redis = await startRedis();
   if (redis === undefined) return undefined;
-  const im = await startFakeIm(0);
+  const im = await startInstantIm();
   const fast = { IM_RATE_LIMIT_PER_SECOND: '10000', IM_COALESCE_WINDOW_MS: '0' };
   const shared = { ...fast, IM_SHARED_STATE: 'redis', REDIS_URL: redis.url };
   const rows = [];

@@ -72,9 +72,10 @@ describe('three replicas sharing one Redis (real processes)', () => {
     const results = (await Promise.all(sent)).flatMap((response) => response.body.data.setGroupMemberUnreadCounts.results as Array<{ ok: boolean }>);
     expect(results).toHaveLength(1100);
     expect(results.filter((result) => !result.ok)).toEqual([]);
-    const { arrivals, frequencyErrors } = await im.stats();
+    const { arrivals, setCalls, frequencyErrors, readLagMs, unstampedReads } = await im.stats();
     const most = maxInAnyWindow(arrivals);
-    process.stdout.write(`three replicas, one stopped 700 ms: at most ${most} set calls in any 990 ms at IM, ${frequencyErrors} × 60007\n`);
+    process.stdout.write(`three replicas, one stopped 700 ms: at most ${most} set calls in any 990 ms at IM, ${frequencyErrors} × 60007, at most ${maxInAnyWindow(arrivals, 50)} in any 50 ms; calls read up to ${readLagMs.toFixed(0)} ms after they arrived (counted by read time: ${maxInAnyWindow(setCalls.map((call) => call.readAt))})\n`);
+    expect(unstampedReads).toBe(0);
     expect(frequencyErrors).toBe(0);
     expect(arrivals).toHaveLength(1100);
     expect(most).toBeLessThanOrEqual(LIMIT);

@@ -52,19 +52,24 @@ export async function waitForLog(process: RunningProcess, match: (line: Record<s
   }
 }
 
-/** bench/fake-im.js in its own process: a stand-in for Tencent whose clock a busy test process cannot skew. */
+/** bench/counting-im.py in its own process: Tencent as its rate limit counts, by the kernel's arrival timestamps. */
 export interface FakeImProcess {
   url: string;
-  stats(): Promise<{ calls: number; arrivals: number[]; setCalls: Array<{ member: string; value: number; at: number; errorCode: number }>; frequencyErrors: number; maxOverlap: number }>;
+  stats(): Promise<{
+    calls: number;
+    arrivals: number[];
+    setCalls: Array<{ member: string; value: number; at: number; readAt: number; errorCode: number }>;
+    frequencyErrors: number;
+    maxOverlap: number;
+    readLagMs: number;
+    unstampedReads: number;
+  }>;
   reset(): Promise<void>;
   stop(): void;
 }
 
 export async function startFakeImProcess(env: { REPLY_DELAY_MS?: string; LIMIT_PER_SECOND?: string; WINDOW_MS?: string }): Promise<FakeImProcess> {
-  // Tencent's servers do not share this machine's CPU: the fake runs at a higher priority (when allowed), so a
-  // CPU hog beside the gateway does not also starve the instrument and bunch its arrival timestamps. `nice`
-  // execs node in place (same pid); without the right to raise priority it warns and runs at normal priority.
-  const child = spawn('nice', ['-n', '-10', process.execPath, join(ROOT, 'bench', 'fake-im.js')], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn('python3', [join(ROOT, 'bench', 'counting-im.py')], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<string>((resolve, reject) => {
     child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
     child.once('exit', (code) => reject(new Error(`fake IM exited with ${code}`)));
