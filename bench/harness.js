@@ -1,5 +1,5 @@
 // What the benchmark (run.js) and the profiler (profile.js) share: the test app, the admin's request headers,
-// the mutation they send, and the autocannon load.
+// the gateway's V8 flags, the mutation they send, and the autocannon load.
 'use strict';
 const autocannon = require('autocannon');
 const { signUserSig } = require('../dist/tencent/usersig');
@@ -11,6 +11,9 @@ const REQUEST_HEADERS = {
   'content-type': 'application/json',
   authorization: `UserSig ${signUserSig({ sdkAppId: Number(SDKAPPID), secretKey: SECRET, identifier: 'administrator', expireSeconds: 86400 })}`,
 };
+
+/** The V8 flags `npm start` runs the gateway with (package.json is where they are set), so the bench measures the same. */
+const GATEWAY_NODE_FLAGS = require('../package.json').scripts.start.split(' ').filter((word) => word.startsWith('--'));
 
 const MUTATION = 'mutation Set($input: SetGroupMemberUnreadCountInput!) { setGroupMemberUnreadCount(input: $input) { groupId memberAccount unreadCount coalesced } }';
 
@@ -41,4 +44,4 @@ function load(url, { connections, duration, amount, overallRate, member }) {
   });
 }
 
-module.exports = { SDKAPPID, SECRET, REQUEST_HEADERS, MUTATION, load };
+module.exports = { SDKAPPID, SECRET, REQUEST_HEADERS, MUTATION, GATEWAY_NODE_FLAGS, load };

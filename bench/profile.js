@@ -6,7 +6,7 @@ const { spawn } = require('node:child_process');
 const { mkdtempSync, readdirSync, readFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { SDKAPPID, SECRET, load } = require('./harness');
+const { SDKAPPID, SECRET, GATEWAY_NODE_FLAGS, load } = require('./harness');
 
 const ROOT = join(__dirname, '..');
 
@@ -49,7 +49,7 @@ function summarise(profile) {
   const im = spawn(process.execPath, [join(__dirname, 'fake-im.js')], { env: process.env, stdio: ['ignore', 'pipe', 'inherit'] });
   const imUrl = `http://127.0.0.1:${(await waitForLine(im, (l) => /^\d+$/.test(l.trim()))).trim()}`;
   const env = { ...process.env, PORT: '4690', HOST: '127.0.0.1', IM_SDKAPPID: SDKAPPID, IM_SECRET_KEY: SECRET, IM_API_BASE_URL: imUrl, NODE_ENV: 'production', LOG_LEVEL: 'info', IM_RATE_LIMIT_PER_SECOND: '10000', IM_COALESCE_WINDOW_MS: '0' };
-  const gateway = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, join(ROOT, 'dist/main.js')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const gateway = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, '--cpu-prof', `--cpu-prof-dir=${dir}`, join(ROOT, 'dist/main.js')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   await waitForLine(gateway, (l) => l.includes('gateway ready'));
   await load('http://127.0.0.1:4690', { connections: 20, duration: 2, member: (i) => `warm${i}` }); // warm-up
   const result = await load('http://127.0.0.1:4690', { connections: 20, duration: Number(process.env.PROFILE_SECONDS ?? 8), member: (i) => `p${i}` });

@@ -6,7 +6,7 @@ const { spawn, spawnSync } = require('node:child_process');
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { maxInAnyWindow } = require('./sliding-window');
-const { SDKAPPID, SECRET, REQUEST_HEADERS, MUTATION, load } = require('./harness');
+const { SDKAPPID, SECRET, REQUEST_HEADERS, MUTATION, GATEWAY_NODE_FLAGS, load } = require('./harness');
 
 const ROOT = join(__dirname, '..');
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
@@ -62,7 +62,8 @@ async function startGateway(imUrl, extraEnv) {
   const port = nextPort++;
   const env = { PORT: String(port), HOST: '127.0.0.1', IM_SDKAPPID: SDKAPPID, IM_SECRET_KEY: SECRET, IM_API_BASE_URL: imUrl, NODE_ENV: 'production', LOG_LEVEL: 'error', ...extraEnv };
   const command = hasTaskset ? 'taskset' : process.execPath;
-  const args = hasTaskset ? ['-c', '1', process.execPath, join(ROOT, 'dist/main.js')] : [join(ROOT, 'dist/main.js')];
+  const gatewayArgs = [...GATEWAY_NODE_FLAGS, join(ROOT, 'dist/main.js')];
+  const args = hasTaskset ? ['-c', '1', process.execPath, ...gatewayArgs] : gatewayArgs;
   const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
   children.push(child);
   const url = `http://127.0.0.1:${port}`;
