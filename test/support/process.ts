@@ -73,6 +73,7 @@ export async function startFakeImProcess(env: { REPLY_DELAY_MS?: string; LIMIT_P
   const port = await new Promise<string>((resolve, reject) => {
     child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
     child.once('exit', (code) => reject(new Error(`fake IM exited with ${code}`)));
+    child.once('error', (error) => reject(new Error(`python3 is needed for bench/counting-im.py: ${error.message}`)));
   });
   const url = `http://127.0.0.1:${port}`;
   return {
