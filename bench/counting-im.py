@@ -7,7 +7,8 @@ any WINDOW_MS (default 990: IM may count a window a little shorter than a second
 this process read them), 60007s, the most calls one
 member ever had in flight at once, `readLagMs` (how long after arriving a call was read, at worst) and
 `unstampedReads` (reads the kernel gave no timestamp for, stamped when read instead; 0 when all is well).
-POST /reset clears. Prints its port on the first line of stdout.
+POST /reset clears; POST /hold keeps every set call's answer until POST /release (a test sets up the
+situation it checks while calls are at IM, a condition instead of a time). Prints its port on stdout.
 
 Why Python: a call's arrival time is the kernel's receive timestamp (SO_TIMESTAMPNS), which Node cannot read.
 On this project's 2-core VMs a CPU hog gets vCPUs descheduled by the host for ~100 ms (a SCHED_FIFO ticker sees
@@ -40,7 +41,9 @@ def fresh_state():
 
 state = fresh_state()
 selector = selectors.DefaultSelector()
-replies = []  # heap of (due, sequence, connection, body, member) for delayed answers
+replies = []  # heap of (due, sequence, connection, state, member) for delayed answers
+held = []  # answers kept while holding, released in arrival order
+holding = False
 sequence = 0
 
 
@@ -76,13 +79,22 @@ def count_within_window(at_ms):
 
 
 def handle(conn, method, path, body, arrived_ms, read_ms):
-    global sequence, state
+    global sequence, state, holding
     if method == 'GET' and path == '/stats':
         shown = {key: value for key, value in state.items() if key not in ('sorted', 'inFlight')}
         shown['calls'] = len(state['arrivals'])
         return respond(conn, shown)
     if path == '/reset':
         state = fresh_state()
+        return respond(conn, {})
+    if path == '/hold':
+        holding = True
+        return respond(conn, {})
+    if path == '/release':
+        holding = False
+        for answer in held:
+            heapq.heappush(replies, answer)
+        held.clear()
         return respond(conn, {})
     request = json.loads(body or b'{}')
     if '/get_group_info' in path:
@@ -101,7 +113,11 @@ def handle(conn, method, path, body, arrived_ms, read_ms):
     in_flight[member] = in_flight.get(member, 0) + 1
     state['maxOverlap'] = max(state['maxOverlap'], in_flight[member])
     sequence += 1
-    heapq.heappush(replies, (time.monotonic() + DELAY_S, sequence, conn, state, member))
+    answer = (time.monotonic() + DELAY_S, sequence, conn, state, member)
+    if holding:
+        held.append(answer)
+    else:
+        heapq.heappush(replies, answer)
 
 
 def take_requests(conn, read_ms):

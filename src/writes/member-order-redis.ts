@@ -35,13 +35,13 @@ export class RedisMemberOrdering implements MemberOrdering {
    * so an update held back behind its member's in-flight call keeps its place.
    */
   readonly stamp = (update: UnreadCountUpdate): Promise<number> => {
-    const { member } = this.memberKeys(update);
+    const { member } = memberKeys(this.connection, update);
     return this.connection.run(() => this.connection.redis.submitUpdate(member, update.unreadCount, MEMBER_STATE_TTL_MS));
   };
 
   async send(update: UnreadCountUpdate, send: SendUpdate): Promise<UnreadCountOutcome> {
     const { redis } = this.connection;
-    const { member, lease } = this.memberKeys(update);
+    const { member, lease } = memberKeys(this.connection, update);
     const seq = update.order ?? (await this.stamp(update));
     const token = randomUUID();
     const deadline = Date.now() + this.options.maxLeaseWaitMs;
@@ -67,11 +67,6 @@ export class RedisMemberOrdering implements MemberOrdering {
     return this.options.holdAfterMs?.(update) ?? 0;
   }
 
-  /** A member's state (sequence, latest and applied values) and lease, in one Cluster slot. */
-  private memberKeys({ groupId, memberAccount }: GroupMemberRef): { member: string; lease: string } {
-    const tag = `m:${groupId}:${memberAccount}`;
-    return { member: this.connection.key(tag, 'state'), lease: this.connection.key(tag, 'lease') };
-  }
 
   /** Renews the lease while the call (with its retries) runs, so a slow call never loses it to another replica. */
   private async sendHoldingLease(lease: string, token: string, send: () => Promise<void>): Promise<void> {
@@ -83,4 +78,10 @@ export class RedisMemberOrdering implements MemberOrdering {
       clearInterval(renew);
     }
   }
+}
+
+/** A member's state hash (`seq`: updates stamped so far; latest and applied values) and lease, in one Cluster slot. */
+export function memberKeys(connection: ReplicaConnection, { groupId, memberAccount }: GroupMemberRef): { member: string; lease: string } {
+  const tag = `m:${groupId}:${memberAccount}`;
+  return { member: connection.key(tag, 'state'), lease: connection.key(tag, 'lease') };
 }

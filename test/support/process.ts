@@ -65,6 +65,9 @@ export interface FakeImProcess {
     unstampedReads: number;
   }>;
   reset(): Promise<void>;
+  /** Keeps every set call's answer from now on, until {@link release}. */
+  hold(): Promise<void>;
+  release(): Promise<void>;
   stop(): void;
 }
 
@@ -80,6 +83,8 @@ export async function startFakeImProcess(env: { REPLY_DELAY_MS?: string; LIMIT_P
     url,
     stats: async () => (await fetch(`${url}/stats`)).json() as never,
     reset: async () => void (await fetch(`${url}/reset`, { method: 'POST' })),
+    hold: async () => void (await fetch(`${url}/hold`, { method: 'POST' })),
+    release: async () => void (await fetch(`${url}/release`, { method: 'POST' })),
     stop: () => void child.kill('SIGKILL'),
   };
 }
