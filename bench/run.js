@@ -6,6 +6,7 @@ const { spawn, spawnSync } = require('node:child_process');
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { maxInAnyWindow } = require('./sliding-window');
+const { startCountingIm: startCountingImProcess } = require('./counting-im-process');
 const { SDKAPPID, SECRET, REQUEST_HEADERS, MUTATION, GATEWAY_NODE_FLAGS, load } = require('./harness');
 
 const ROOT = join(__dirname, '..');
@@ -40,13 +41,9 @@ async function startInstantIm() {
  * any 990 ms when given), answering after `delayMs`; not pinned, so the gateway's core is the gateway's.
  */
 async function startCountingIm(delayMs, limitPerSecond = 0) {
-  const child = spawn('python3', [join(__dirname, 'counting-im.py')], { env: { ...process.env, REPLY_DELAY_MS: String(delayMs), LIMIT_PER_SECOND: String(limitPerSecond) }, stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(child);
-  const port = await new Promise((resolve, reject) => {
-    child.stdout.once('data', (chunk) => resolve(chunk.toString().trim()));
-    child.once('exit', (code) => reject(new Error(`counting-im.py exited with ${code}`)));
-  });
-  return { child, url: `http://127.0.0.1:${port}` };
+  const im = await startCountingImProcess({ REPLY_DELAY_MS: String(delayMs), LIMIT_PER_SECOND: String(limitPerSecond) });
+  children.push(im.child);
+  return im;
 }
 
 let nextPort = 4600;

@@ -1,5 +1,6 @@
 import { createLogger } from '../../src/observability/logger';
 import { ReplicaConnection } from '../../src/replicas/redis-connection';
+import { memberKeys } from '../../src/writes/member-order-redis';
 import { redisForTests } from '../support/redis';
 
 // The Lua scripts against a real Redis, one script at a time: what each returns is their contract (scripts.ts).
@@ -15,6 +16,14 @@ describe('the replicas’ Lua scripts', () => {
     connection.close();
     await redis.stop();
   });
+
+  /** A member with one update stamped, whose lease replica A has claimed (to send that value). */
+  async function claimedByA(memberAccount: string, value: number): Promise<{ member: string; lease: string; seq: number }> {
+    const { member, lease } = memberKeys(connection, { groupId: 'g', memberAccount });
+    const seq = await connection.redis.submitUpdate(member, value, 60_000);
+    expect((await connection.redis.claimMember(member, lease, seq, 'A', 5000))[0]).toBe(2);
+    return { member, lease, seq };
+  }
 
   it('RESERVE_SLOT spaces reservations one interval apart and refuses one that would wait too long', async () => {
     const tat = connection.key('t1', 'tat');
@@ -66,8 +75,7 @@ describe('the replicas’ Lua scripts', () => {
   });
 
   it('SUBMIT_UPDATE / CLAIM_MEMBER / RELEASE_MEMBER: the lease holder sends the latest value; covered updates cost nothing', async () => {
-    const member = connection.key('m:g:bob', 'state');
-    const lease = connection.key('m:g:bob', 'lease');
+    const { member, lease } = memberKeys(connection, { groupId: 'g', memberAccount: 'bob' });
     const { redis: r } = connection;
     expect(await r.submitUpdate(member, 5, 60_000)).toBe(1);
     expect(await r.submitUpdate(member, 5, 60_000)).toBe(1); // same pending value: same number, one call
@@ -86,21 +94,15 @@ describe('the replicas’ Lua scripts', () => {
   });
 
   it('RELEASE_MEMBER after a failure records nothing and frees the lease', async () => {
-    const member = connection.key('m:g:carol', 'state');
-    const lease = connection.key('m:g:carol', 'lease');
+    const { member, lease, seq } = await claimedByA('carol', 3);
     const { redis: r } = connection;
-    const seq = await r.submitUpdate(member, 3, 60_000);
-    expect((await r.claimMember(member, lease, seq, 'A', 5000))[0]).toBe(2);
     await r.releaseMember(member, lease, 'A', '', '', 0);
     expect(await r.claimMember(member, lease, seq, 'B', 5000)).toEqual([2, seq, '3']); // not applied: B sends it again
   });
 
   it('RELEASE_MEMBER with a hold keeps the lease that long: an abandoned call may still land', async () => {
-    const member = connection.key('m:g:dave', 'state');
-    const lease = connection.key('m:g:dave', 'lease');
+    const { member, lease, seq } = await claimedByA('dave', 4);
     const { redis: r } = connection;
-    const seq = await r.submitUpdate(member, 4, 60_000);
-    expect((await r.claimMember(member, lease, seq, 'A', 5000))[0]).toBe(2);
     await r.releaseMember(member, lease, 'A', '', '', 3000);
     const [state, ttl] = await r.claimMember(member, lease, seq, 'B', 5000);
     expect(state).toBe(0);

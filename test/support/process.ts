@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { startCountingIm } from '../../bench/counting-im-process';
+import { maxInAnyWindow } from '../../bench/sliding-window';
 import { TEST_SDKAPPID, TEST_SECRET_KEY } from './test-app';
 import { join } from 'node:path';
 
@@ -52,18 +54,21 @@ export async function waitForLog(process: RunningProcess, match: (line: Record<s
   }
 }
 
+/** What bench/counting-im.py's GET /stats answers (see that file). */
+export interface FakeImStats {
+  calls: number;
+  arrivals: number[];
+  setCalls: Array<{ member: string; value: number; at: number; readAt: number; errorCode: number }>;
+  frequencyErrors: number;
+  maxOverlap: number;
+  readLagMs: number;
+  unstampedReads: number;
+}
+
 /** bench/counting-im.py in its own process: Tencent as its rate limit counts, by the kernel's arrival timestamps. */
 export interface FakeImProcess {
   url: string;
-  stats(): Promise<{
-    calls: number;
-    arrivals: number[];
-    setCalls: Array<{ member: string; value: number; at: number; readAt: number; errorCode: number }>;
-    frequencyErrors: number;
-    maxOverlap: number;
-    readLagMs: number;
-    unstampedReads: number;
-  }>;
+  stats(): Promise<FakeImStats>;
   reset(): Promise<void>;
   /** Keeps every set call's answer from now on, until {@link release}. */
   hold(): Promise<void>;
@@ -72,13 +77,7 @@ export interface FakeImProcess {
 }
 
 export async function startFakeImProcess(env: { REPLY_DELAY_MS?: string; LIMIT_PER_SECOND?: string; WINDOW_MS?: string }): Promise<FakeImProcess> {
-  const child = spawn('python3', [join(ROOT, 'bench', 'counting-im.py')], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<string>((resolve, reject) => {
-    child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
-    child.once('exit', (code) => reject(new Error(`fake IM exited with ${code}`)));
-    child.once('error', (error) => reject(new Error(`python3 is needed for bench/counting-im.py: ${error.message}`)));
-  });
-  const url = `http://127.0.0.1:${port}`;
+  const { child, url } = await startCountingIm(env);
   return {
     url,
     stats: async () => (await fetch(`${url}/stats`)).json() as never,
@@ -87,6 +86,12 @@ export async function startFakeImProcess(env: { REPLY_DELAY_MS?: string; LIMIT_P
     release: async () => void (await fetch(`${url}/release`, { method: 'POST' })),
     stop: () => void child.kill('SIGKILL'),
   };
+}
+
+/** One line of what the counting IM saw: the most calls in any 990 ms and 50 ms, 60007s, how late it read calls and what counting by read time would have said. */
+export function arrivalSummary({ arrivals, setCalls, frequencyErrors, readLagMs }: FakeImStats): string {
+  const byReadTime = maxInAnyWindow(setCalls.map((call) => call.readAt));
+  return `at most ${maxInAnyWindow(arrivals)} set calls in any 990 ms at IM, ${frequencyErrors} × 60007, at most ${maxInAnyWindow(arrivals, 50)} in any 50 ms; calls read up to ${readLagMs.toFixed(0)} ms after they arrived (counted by read time: ${byReadTime})`;
 }
 
 /** A gateway (`src/main.ts`) in its own process on a free port, calling IM at `imUrl` as the test app. */
