@@ -1,6 +1,6 @@
 # The gateway in a container. CMD is in exec form, so node is PID 1 and receives SIGTERM itself: it drains
 # (README: Shutdown) instead of being killed after the grace period. Do not wrap it in `npm start` or `sh -c`.
-FROM node:20-slim
+FROM node:24-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY packages/client/package.json packages/client/
