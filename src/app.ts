@@ -31,6 +31,10 @@ export interface RunningGateway {
    * still unanswered at the deadline (each also logged), normally none.
    */
   stop(): Promise<Unanswered>;
+  /** Ends a drain under way at once, as if its deadline had come (a third signal): what is left is listed as at the deadline. */
+  forceStop(): void;
+  /** Accepted updates not yet answered (what a drain is waiting for). */
+  readonly pendingUpdates: number;
 }
 
 /**
@@ -83,9 +87,11 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   );
 
   let stopping: Promise<Unanswered> | undefined;
+  let deadline = Number.POSITIVE_INFINITY;
   const stop = (): Promise<Unanswered> =>
     (stopping ??= (async () => {
-      const unanswered = await drain(http, core.coalescer, Date.now() + config.shutdownTimeoutMs);
+      deadline = Date.now() + config.shutdownTimeoutMs;
+      const unanswered = await drain(http, core.coalescer, () => deadline);
       for (const { groupId, memberAccount, unreadCount } of unanswered.unsent) {
         logger.error({ groupId, memberAccount, unreadCount }, 'UNSENT at the shutdown deadline (SHUTDOWN_TIMEOUT_MS): IM has not applied it; replay this update');
       }
@@ -104,7 +110,21 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       await simulator?.close();
       return unanswered;
     })());
-  return { url, core, simulator, metrics, stop };
+  const forceStop = (): void => {
+    deadline = Date.now();
+    void stop();
+  };
+  return {
+    url,
+    core,
+    simulator,
+    metrics,
+    stop,
+    forceStop,
+    get pendingUpdates() {
+      return core.coalescer.pendingUpdates;
+    },
+  };
 }
 
 /** Tencent as configured, or the built-in simulator (started here, loudly) when no credentials are set. */

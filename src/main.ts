@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { startGateway } from './app';
 import { ConfigError, loadConfig } from './config/config';
 import { createLogger } from './observability/logger';
+import { FORCING_SIGNAL, SAME_SIGNAL_MS, ShutdownSignals } from './shutdown-signals';
 
 /** Process entry: load config, start, stop cleanly on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
@@ -17,8 +18,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ level: config.logLevel, pretty: config.prettyLogs });
   const gateway = await startGateway(config, logger);
-  const shutdown = (signal: NodeJS.Signals): void => {
-    logger.info({ signal }, 'shutting down: finishing accepted updates');
+  const drainThenExit = (): void => {
     gateway.stop().then(
       ({ unsent, inDoubt }) => {
         // Non-zero when the deadline left updates unsent (each is in the log), so the platform notices.
@@ -32,8 +32,31 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  const signals = new ShutdownSignals();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    switch (signals.receive(Date.now())) {
+      case 'drain':
+        logger.info({ signal }, 'shutting down: finishing accepted updates');
+        drainThenExit();
+        return;
+      case 'duplicate':
+        logger.debug({ signal, withinMs: SAME_SIGNAL_MS }, 'the same shutdown signal again (process group and npm): the drain goes on');
+        return;
+      case 'remind':
+        logger.warn(
+          { signal, pendingUpdates: gateway.pendingUpdates },
+          `drain under way: accepted updates are still being sent; signal again (signal number ${FORCING_SIGNAL}, e.g. Ctrl-C once more) to stop at once, listing what is unsent`,
+        );
+        return;
+      case 'force':
+        logger.warn({ signal, pendingUpdates: gateway.pendingUpdates }, 'forced stop: ending the drain now; updates not yet answered are listed as UNSENT or IN_DOUBT');
+        gateway.forceStop();
+        return;
+    }
+  };
+  // `on`, never `once`: a repeated signal with no listener would kill the process mid-drain.
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
 }
 
 main().catch((error: unknown) => {

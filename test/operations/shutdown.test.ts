@@ -2,7 +2,7 @@ import { onCleanup } from '../support/cleanup';
 import { ImCommand } from '../../src/tencent/commands';
 import { FakeIm, OK_REPLY } from '../support/fake-im';
 import { postGraphQL, SET_UNREAD } from '../support/gateway';
-import { startGatewayProcess, waitForLog } from '../support/process';
+import { acceptedUpdates, startGatewayProcess, waitForLog } from '../support/process';
 import { until } from '../support/wait';
 import { adminAuthorization } from '../support/test-app';
 
@@ -14,13 +14,6 @@ async function startGateway(imUrl: string, env: Record<string, string>) {
   return { gateway: process, base: origin };
 }
 
-/** Updates the gateway has taken in: set calls answered by IM plus updates still pending, read from /metrics. */
-async function acceptedUpdates(base: string): Promise<number> {
-  const text = await (await fetch(`${base}/metrics`)).text();
-  const answered = [...text.matchAll(/^im_gateway_im_calls_total\{command="group_open_http_svc\/set_unread_msg_num"[^}]*\} (\d+)$/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
-  const pending = Number(/^im_gateway_coalescer_pending_updates (\d+)$/m.exec(text)?.[1] ?? 0);
-  return answered + pending;
-}
 
 
 describe('graceful shutdown of a real gateway process', () => {

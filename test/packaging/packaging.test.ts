@@ -4,13 +4,37 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { until } from '../support/wait';
+import { FakeIm, OK_REPLY } from '../support/fake-im';
+import { postGraphQL, SET_UNREAD } from '../support/gateway';
+import { acceptedUpdates } from '../support/process';
+import { adminAuthorization, TEST_SDKAPPID, TEST_SECRET_KEY } from '../support/test-app';
+import { ImCommand } from '../../src/tencent/commands';
+
+const GROUP = '@TGS#2CLUZEAEJ';
 
 const ROOT = join(__dirname, '..', '..');
 /** The environment a user's shell would have: no Tencent credentials, so the gateway serves its simulator. */
 function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of Object.keys(env)) if (name.startsWith('IM_') || name.startsWith('npm_') || name === 'AUTH_MODE') delete env[name];
-  return env;
+  return { ...env, ...extra };
+}
+
+/** `npm <args>` in the project as a user's shell runs it; its JSON log lines found by message. */
+function npmStart(args: string[], env: Record<string, string>, options: { detached?: boolean } = {}) {
+  const npm = spawn('npm', args, { cwd: ROOT, env: userEnv(env), stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached });
+  let out = '';
+  npm.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+  npm.stderr.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => npm.once('exit', (code, signal) => resolve(code ?? (signal === null ? null : 128))));
+  const logLines = (msg: string): Array<Record<string, any>> =>
+    out
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, any>)
+      .filter((line) => line.msg === msg);
+  onCleanup(() => npm.kill('SIGKILL'));
+  return { npm, exited, logLines, logLine: (msg: string) => logLines(msg)[0] };
 }
 
 function isAlive(pid: number): boolean {
@@ -26,32 +50,59 @@ function isAlive(pid: number): boolean {
 // Both build dist/ (prestart, prepare): one file, so they run one after the other.
 describe('the documented ways to run and use the package', () => {
   it('`npm start` hands SIGTERM to the gateway, which drains and exits: nothing is left running', async () => {
-    const npm = spawn('npm', ['start'], { cwd: ROOT, env: userEnv({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' }), stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    npm.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-    npm.stderr.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-    const npmExited = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
-    const logLine = (msg: string): Record<string, any> | undefined =>
-      out
-        .split('\n')
-        .filter((line) => line.startsWith('{'))
-        .map((line) => JSON.parse(line) as Record<string, any>)
-        .find((line) => line.msg === msg);
-    onCleanup(() => npm.kill('SIGKILL'));
+    const started = npmStart(['start'], { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' });
+    const { npm, logLine } = started;
     await until(() => logLine('gateway ready') !== undefined || npm.exitCode !== null, 'the gateway to start', 120_000);
     const ready = logLine('gateway ready');
     expect(ready).toBeDefined();
-    const gatewayPid: number = ready!.pid;
+    const gatewayPid: number = ready.pid;
     onCleanup(() => isAlive(gatewayPid) && process.kill(gatewayPid, 'SIGKILL'));
     expect(gatewayPid).not.toBe(npm.pid);
-    expect((await fetch(ready!.url.replace('localhost', '127.0.0.1').replace('/graphql', '/healthz'))).status).toBe(200);
+    expect((await fetch(ready.url.replace('localhost', '127.0.0.1').replace('/graphql', '/healthz'))).status).toBe(200);
 
     npm.kill('SIGTERM'); // as a container runtime does: to npm's own process only
-    expect(await npmExited).not.toBeNull();
+    expect(await started.exited).not.toBeNull();
     await until(() => !isAlive(gatewayPid), 'the gateway process to end', 30_000);
     expect(logLine('shutting down: finishing accepted updates')).toBeDefined();
     expect(logLine('stopped')).toMatchObject({ unanswered: 0 });
   }, 180_000);
+
+  // Ctrl-C in a terminal and systemd's default KillMode signal the whole group: node gets the signal from the
+  // group and again from npm. Five runs of each, 300 updates in flight each time (dist/ is built by the test above).
+  it.each(['SIGINT', 'SIGTERM'] as const)('%s to the whole `npm start` process group drains: every caller answered, every OK at IM (5 runs)', async (signal) => {
+    for (let run = 0; run < 5; run++) {
+      const fake = new FakeIm(() => ({ json: OK_REPLY, delayMs: 100 }));
+      const imUrl = await fake.start();
+      onCleanup(() => fake.close());
+      // 150 calls/s: the 300 accepted updates take 2 s to send, so the signal lands with most still queued.
+      const env = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', IM_SDKAPPID: String(TEST_SDKAPPID), IM_SECRET_KEY: TEST_SECRET_KEY, IM_API_BASE_URL: imUrl, IM_RATE_LIMIT_PER_SECOND: '150', IM_MAX_QUEUE_WAIT_MS: '20000' };
+      const { npm, logLine, logLines, exited } = npmStart(['start', '--ignore-scripts'], env, { detached: true });
+      await until(() => logLine('gateway ready') !== undefined || npm.exitCode !== null, 'the gateway to start', 60_000);
+      const ready = logLine('gateway ready');
+      const gatewayPid: number = ready.pid;
+      onCleanup(() => isAlive(gatewayPid) && process.kill(gatewayPid, 'SIGKILL'));
+      const url = ready.url.replace('localhost', '127.0.0.1');
+      const burst = Array.from({ length: 300 }, (_, i) => postGraphQL(url, SET_UNREAD, { input: { groupId: GROUP, memberAccount: `m${i}`, unreadCount: i + run } }, adminAuthorization()));
+      await until(async () => (await acceptedUpdates(new URL(url).origin)) >= 300, 'all 300 updates accepted');
+      const sentBeforeSignal = fake.requestsFor(ImCommand.SET_UNREAD_MSG_NUM).length;
+
+      process.kill(-npm.pid!, signal); // the whole group, as a terminal or systemd does
+      const responses = await Promise.all(burst);
+      expect(await exited).not.toBeNull();
+      await until(() => !isAlive(gatewayPid), 'the gateway process to end', 30_000);
+
+      expect(sentBeforeSignal).toBeLessThan(300); // the signal came with updates still queued
+      const atIm = new Map(fake.requestsFor(ImCommand.SET_UNREAD_MSG_NUM).map((request) => [request.body.Member_Account, request.body.UnreadMsgNum]));
+      responses.forEach((response, i) => {
+        expect(response.body.errors).toBeUndefined();
+        expect(response.status).toBe(200);
+        expect(response.body.data.setGroupMemberUnreadCount.unreadCount).toBe(i + run);
+        expect(atIm.get(`m${i}`)).toBe(i + run);
+      });
+      expect(logLines('shutting down: finishing accepted updates')).toHaveLength(1);
+      expect(logLine('stopped')).toMatchObject({ unanswered: 0 });
+    }
+  }, 240_000);
 
   it('the packed package can be required and imported in a fresh project, reflect-metadata and all, and its bin serves', async () => {
     const work = mkdtempSync(join(tmpdir(), 'packed-'));

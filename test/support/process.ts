@@ -117,3 +117,11 @@ export async function startGatewayProcess(imUrl: string, env: Record<string, str
   const origin = new URL(ready.url).origin;
   return { process, origin, url: `${origin}/graphql` };
 }
+
+/** Updates the gateway has taken in: set calls answered by IM plus updates still pending, read from /metrics. */
+export async function acceptedUpdates(base: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const answered = [...text.matchAll(/^im_gateway_im_calls_total\{command="group_open_http_svc\/set_unread_msg_num"[^}]*\} (\d+)$/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
+  const pending = Number(/^im_gateway_coalescer_pending_updates (\d+)$/m.exec(text)?.[1] ?? 0);
+  return answered + pending;
+}
