@@ -17,7 +17,7 @@ import { ImHttpClient } from './tencent/client';
 import { chainHooks, ImApi, type CallHooks, type ImCommand } from './tencent/commands';
 import { memberKey, type GroupMemberRef, type UnreadCountUpdate } from './domain/member';
 import { queueFull } from './errors';
-import { pacingIntervalMs } from './outbound/limiter/limiter';
+import { GUARD_WINDOW_MS, pacingIntervalMs } from './outbound/limiter/limiter';
 import { ABANDONED_CALL_LIFETIME_MS, AbandonedCalls } from './writes/abandoned-calls';
 import { UnreadCountCoalescer } from './writes/coalescer';
 import { IN_PROCESS_ORDERING, type MemberOrdering } from './writes/member-order';
@@ -41,6 +41,8 @@ export interface CoreHooks {
   onRetry?: (attempt: number, error: GatewayError) => void;
   onMerged?: (extraUpdates: number) => void;
   onLimiterWait?: (waitMs: number) => void;
+  /** This replica found Redis to be another server than before (restart or failover). */
+  onSharedStateReset?: () => void;
 }
 
 /** What the core needs beyond IM's settings: who may write (the import runs as the app admin). */
@@ -81,9 +83,13 @@ export class GatewayCore {
       timeoutMs: settings.timeoutMs,
       onHostSwitch: (to, host) => logger.warn({ host, role: to }, `IM calls now go to the ${to} host`),
     });
+    // The longest a member's lease is held: a call with its retries, then the window an abandoned call may still land in.
+    const leaseLifetimeMs = settings.retryDeadlineMs + settings.timeoutMs + ABANDONED_CALL_LIFETIME_MS;
     const { sharedState } = settings;
     if (sharedState.kind === 'redis') {
-      this.replicas = new ReplicaConnection({ url: sharedState.url, keyPrefix: sharedState.keyPrefix, logger });
+      // After a reset, the send records of the last guard window (and grants written up to a window late) are gone.
+      const resetHolds = { membersMs: leaseLifetimeMs, budgetMs: 2 * GUARD_WINDOW_MS };
+      this.replicas = new ReplicaConnection({ url: sharedState.url, keyPrefix: sharedState.keyPrefix, logger, resetHolds, onReset: hooks.onSharedStateReset });
     }
 
     const lockout = signatureLockout();
@@ -106,7 +112,7 @@ export class GatewayCore {
     const ordering: MemberOrdering =
       this.replicas === undefined
         ? IN_PROCESS_ORDERING
-        : new RedisMemberOrdering(this.replicas, { leaseMs: settings.timeoutMs + 2000, maxLeaseWaitMs: settings.retryDeadlineMs + settings.timeoutMs + ABANDONED_CALL_LIFETIME_MS, holdAfterMs });
+        : new RedisMemberOrdering(this.replicas, { leaseMs: settings.timeoutMs + 2000, maxLeaseWaitMs: leaseLifetimeMs, holdAfterMs });
     const send = (update: UnreadCountUpdate, hooks: CallHooks) => {
       const onAbandoned = (writtenAt: number) => this.abandonedCalls.abandoned(memberKey(update), writtenAt);
       return ordering.send(update, (value) => this.api.setUnreadMsgNum(value, chainHooks(hooks, { onAbandoned })));

@@ -53,6 +53,12 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  private readonly sharedStateResets = new Counter({
+    name: `${PREFIX}shared_state_resets_total`,
+    help: 'Times this replica found Redis to be another server than before (a restart or a failover): writes then hold (README: Scale-out).',
+    registers: [this.registry],
+  });
+
   private readonly operationNames = new Set<string>();
 
   constructor() {
@@ -75,6 +81,7 @@ export class GatewayMetrics {
       onMerged: (extraUpdates) => this.merged.inc(extraUpdates),
       onLimiterWait: (waitMs) => this.limiterWait.observe(waitMs / 1000),
       onRetry: (_attempt, error) => this.retries.inc({ code: error.code }),
+      onSharedStateReset: () => this.sharedStateResets.inc(),
     };
   }
 

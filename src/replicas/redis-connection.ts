@@ -3,7 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { GatewayError, sharedStateUnavailable } from '../errors';
-import { CLAIM_MEMBER, MARK_WRITTEN, RELEASE_MEMBER, RENEW_LEASE, RESERVE_SLOT, SUBMIT_UPDATE, TAKE_SEND } from './scripts';
+import { CLAIM_MEMBER, MARK_WRITTEN, RELEASE_MEMBER, RENEW_LEASE, RESERVE_SLOT, RESET_MARKER, SUBMIT_UPDATE, TAKE_SEND } from './scripts';
+import { StateEpoch, type ResetHolds } from './state-epoch';
 
 /** A Redis command that takes longer than this fails (the update then fails as retryable). */
 const REDIS_COMMAND_TIMEOUT_MS = 1000;
@@ -14,9 +15,10 @@ export interface ReplicaScripts {
   takeSend(tat: string, sends: string, intervalMs: number, toleranceMs: number, limit: number, windowMs: number, pendingMs: number, id: string): Promise<[number, string]>;
   markWritten(sends: string, id: string): Promise<number>;
   submitUpdate(member: string, value: number, ttlMs: number): Promise<number>;
-  claimMember(member: string, lease: string, seq: number, token: string, leaseMs: number): Promise<[number, number | string | null, string | null]>;
-  releaseMember(member: string, lease: string, token: string, appliedSeq: number | '', appliedValue: number | '', holdMs: number): Promise<number>;
+  claimMember(member: string, lease: string, seq: number, token: string, leaseMs: number, value: number, ttlMs: number): Promise<[number, number | string | null, string | null]>;
+  releaseMember(member: string, lease: string, token: string, appliedSeq: number | '', appliedValue: number | '', holdMs: number, ttlMs: number): Promise<number>;
   renewLease(lease: string, token: string, leaseMs: number): Promise<number>;
+  resetMarker(marker: string, action: 'mark' | 'read', holdMs: number): Promise<[string | null, string]>;
 }
 
 export interface ReplicaConnectionOptions {
@@ -24,6 +26,10 @@ export interface ReplicaConnectionOptions {
   /** Keys start with this; one Redis can serve several apps. */
   keyPrefix: string;
   logger: Logger;
+  /** How long shared sends hold after Redis turns out to be another server (state-epoch.ts). */
+  resetHolds: ResetHolds;
+  /** Each reset this replica detected, for metrics. */
+  onReset?: () => void;
 }
 
 /**
@@ -36,6 +42,8 @@ export class ReplicaConnection {
   readonly redis: Redis & ReplicaScripts;
   /** Unique per process, for send records and leases. */
   readonly instance = randomUUID();
+  /** Whether Redis may have lost recent writes, and so how long shared sends hold. */
+  readonly epoch: StateEpoch;
   private down = false;
 
   constructor(private readonly options: ReplicaConnectionOptions) {
@@ -55,6 +63,7 @@ export class ReplicaConnection {
       ['claimMember', 2, CLAIM_MEMBER],
       ['releaseMember', 2, RELEASE_MEMBER],
       ['renewLease', 1, RENEW_LEASE],
+      ['resetMarker', 1, RESET_MARKER],
     ];
     for (const [name, numberOfKeys, lua] of scripts) redis.defineCommand(name, { numberOfKeys, lua });
     redis.on('error', (error: Error) => {
@@ -67,6 +76,14 @@ export class ReplicaConnection {
       this.down = false;
     });
     this.redis = redis as Redis & ReplicaScripts;
+    this.epoch = new StateEpoch({
+      redis,
+      markerKey: this.key('epoch', 'reset'),
+      mark: (key, action, holdMs) => this.redis.resetMarker(key, action, holdMs),
+      holds: options.resetHolds,
+      logger: options.logger,
+      onReset: options.onReset,
+    });
   }
 
   /** Undefined when ready; otherwise why not (for /readyz). */

@@ -53,44 +53,72 @@ return 1`;
  * A member's update arrives: it gets the next sequence number and becomes the member's latest value —
  * unless the latest value, not yet applied (pending or in flight on any replica), is this same value: then
  * it shares that sequence number, so identical concurrent updates cost one call.
- * KEYS[1] the member's hash {seq, value, applied, appliedValue}; ARGV value, ttl_ms. Returns the sequence number.
+ * Sequence numbers are Redis's clock in microseconds (and always above the member's last one), not a
+ * counter: a Redis that lost the member's state (restarted empty, failed over to a replica that missed the
+ * last writes, expired it) never hands out a number already given, so nothing stamped later can look
+ * applied by an older call's record. (Lua numbers are doubles: exact to 2^53, far beyond these.)
+ * KEYS[1] the member's hash {seq, value, applied, appliedValue, stamps: how many numbers it handed out};
+ * ARGV value, ttl_ms. Returns the sequence number.
  */
 export const SUBMIT_UPDATE = `local state = redis.call('HMGET', KEYS[1], 'seq', 'value', 'applied')
 local seq = tonumber(state[1] or '0')
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-if seq > tonumber(state[3] or '0') and state[2] == ARGV[1] then return seq end
-seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
-redis.call('HSET', KEYS[1], 'value', ARGV[1])
+if seq > tonumber(state[3] or '0') and state[2] == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return seq
+end
+local t = redis.call('TIME')
+seq = math.max(seq + 1, tonumber(t[1]) * 1000000 + tonumber(t[2]))
+redis.call('HSET', KEYS[1], 'seq', string.format('%.0f', seq), 'value', ARGV[1])
+redis.call('HINCRBY', KEYS[1], 'stamps', 1)
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return seq`;
 
 /**
  * Whose turn is it? {1, applied_value}: an update at least as new as mine is already applied (done, no call);
  * {2, seq, value}: I hold the member's lease and must send this latest value; {0, lease_ttl_ms}: wait.
- * KEYS[1] the member's hash, KEYS[2] its lease; ARGV my_seq, token, lease_ms.
+ * When Redis holds nothing as new as my stamp, it lost it (a restart, a failover, an expiry): my value is put
+ * back as the latest, since every update stamped after it has a higher number.
+ * KEYS[1] the member's hash, KEYS[2] its lease; ARGV my_seq, token, lease_ms, my_value, ttl_ms.
  */
 export const CLAIM_MEMBER = `local applied = tonumber(redis.call('HGET', KEYS[1], 'applied') or '0')
 if applied >= tonumber(ARGV[1]) then return {1, redis.call('HGET', KEYS[1], 'appliedValue') or false} end
 if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then
   local latest = redis.call('HMGET', KEYS[1], 'seq', 'value')
-  return {2, tonumber(latest[1] or ARGV[1]), latest[2] or false}
+  if tonumber(latest[1] or '0') < tonumber(ARGV[1]) then
+    redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'value', ARGV[4])
+    redis.call('PEXPIRE', KEYS[1], ARGV[5])
+    return {2, tonumber(ARGV[1]), ARGV[4]}
+  end
+  return {2, tonumber(latest[1]), latest[2]}
 end
 return {0, redis.call('PTTL', KEYS[2])}`;
 
 /**
  * Ends my turn: records the sequence number and value IM applied (on success) and releases my lease — or,
  * when a call of mine was abandoned and may still land, keeps it `hold_ms` longer so no replica sends sooner.
- * KEYS[1] the member's hash, KEYS[2] its lease; ARGV token, applied_seq ('' after a failure), applied_value, hold_ms.
+ * KEYS[1] the member's hash, KEYS[2] its lease; ARGV token, applied_seq ('' after a failure), applied_value, hold_ms, ttl_ms.
  */
 export const RELEASE_MEMBER = `if ARGV[2] ~= '' then
   local applied = tonumber(redis.call('HGET', KEYS[1], 'applied') or '0')
-  if tonumber(ARGV[2]) > applied then redis.call('HSET', KEYS[1], 'applied', ARGV[2], 'appliedValue', ARGV[3]) end
+  if tonumber(ARGV[2]) > applied then
+    redis.call('HSET', KEYS[1], 'applied', ARGV[2], 'appliedValue', ARGV[3])
+    redis.call('PEXPIRE', KEYS[1], ARGV[5])
+  end
 end
 if redis.call('GET', KEYS[2]) == ARGV[1] then
   local hold = tonumber(ARGV[4] or '0')
   if hold > 0 then redis.call('PEXPIRE', KEYS[2], math.ceil(hold)) else redis.call('DEL', KEYS[2]) end
 end
 return 1`;
+
+/**
+ * The shared state's reset marker: 'mark' records that a replica found Redis to be another server than
+ * before (a restart or a failover: recent writes may be lost), on Redis's clock, for `hold_ms`; 'read' only
+ * reads it. KEYS[1] the marker; ARGV 'mark' | 'read', hold_ms. Returns {reset_at_ms or false, now_ms}.
+ */
+export const RESET_MARKER = `${NOW_MS}
+if ARGV[1] == 'mark' then redis.call('SET', KEYS[1], string.format('%.0f', now), 'PX', ARGV[2]) end
+return {redis.call('GET', KEYS[1]) or false, string.format('%.0f', now)}`;
 
 /** Extends my lease while my call is still running. KEYS[1] the lease; ARGV token, lease_ms. */
 export const RENEW_LEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end

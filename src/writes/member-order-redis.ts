@@ -9,6 +9,8 @@ import type { MemberOrdering, SendUpdate } from './member-order';
 const MEMBER_STATE_TTL_MS = 60 * 60 * 1000;
 /** How often a replica waiting for another's lease on a member looks again. */
 const LEASE_POLL_MS = 5;
+/** While writes hold after a Redis reset, a waiting update looks again this often (a newer reset may extend the hold). */
+const RESET_HOLD_POLL_MS = 250;
 
 export interface RedisMemberOrderingOptions {
   /** Longer than one IM call (the lease is renewed while the call runs). */
@@ -23,6 +25,9 @@ export interface RedisMemberOrderingOptions {
  * Per-member order across replicas: each update takes a sequence number when it arrives; whoever holds the
  * member's lease sends the latest value, and updates already covered by an applied later-or-equal one cost no
  * call. Resolves only once IM has applied a value at least as new as the update.
+ * Safe against Redis losing this state (README: Scale-out, "When Redis forgets"): sequence numbers come from
+ * Redis's clock, so a fresh hash never makes a newer update look applied; a claim whose stamp Redis lost puts
+ * it back; and after a reset claims hold until every lease the reset erased has run out (state-epoch.ts).
  */
 export class RedisMemberOrdering implements MemberOrdering {
   constructor(
@@ -40,22 +45,31 @@ export class RedisMemberOrdering implements MemberOrdering {
   };
 
   async send(update: UnreadCountUpdate, send: SendUpdate): Promise<UnreadCountOutcome> {
-    const { redis } = this.connection;
+    const { redis, epoch } = this.connection;
     const { member, lease } = memberKeys(this.connection, update);
     const seq = update.order ?? (await this.stamp(update));
     const token = randomUUID();
-    const deadline = Date.now() + this.options.maxLeaseWaitMs;
+    let deadline = Date.now() + this.options.maxLeaseWaitMs;
     for (;;) {
-      const [state, a, b] = await this.connection.run(() => redis.claimMember(member, lease, seq, token, this.options.leaseMs));
+      // After a Redis reset, a lease it forgot may still cover a call on its way to IM: hold, then wait as usual.
+      const held = epoch.holdMs('membersMs');
+      if (held > 0) {
+        await sleep(Math.min(held, RESET_HOLD_POLL_MS));
+        deadline = Math.max(deadline, Date.now() + this.options.maxLeaseWaitMs);
+        continue;
+      }
+      const [state, a, b] = await this.connection.run(() => redis.claimMember(member, lease, seq, token, this.options.leaseMs, update.unreadCount, MEMBER_STATE_TTL_MS));
       if (state === 1) return { unreadCount: a === null ? update.unreadCount : Number(a), coalesced: true };
       if (state === 2) {
         const latestSeq = Number(a);
         const value = b === null ? update.unreadCount : Number(b);
         await this.sendHoldingLease(lease, token, () => send({ ...update, unreadCount: value })).catch(async (error: unknown) => {
-          await redis.releaseMember(member, lease, token, '', '', this.holdAfterMs(update)).catch(() => undefined); // else it expires by itself
+          await redis.releaseMember(member, lease, token, '', '', this.holdAfterMs(update), MEMBER_STATE_TTL_MS).catch(() => undefined); // else it expires by itself
           throw error;
         });
-        await this.connection.run(() => redis.releaseMember(member, lease, token, latestSeq, value, this.holdAfterMs(update)));
+        // IM applied it: that is the answer, even if Redis cannot record it now (the lease then expires by itself
+        // and the next holder sends the latest value again).
+        await redis.releaseMember(member, lease, token, latestSeq, value, this.holdAfterMs(update), MEMBER_STATE_TTL_MS).catch(() => undefined);
         return { unreadCount: value, coalesced: latestSeq !== seq };
       }
       if (Date.now() > deadline) throw imUnavailable('another replica held this member for too long');

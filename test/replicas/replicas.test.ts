@@ -12,6 +12,7 @@ import { adminAuthorization } from '../support/test-app';
 import { until } from '../support/wait';
 
 const GROUP = '@TGS#2CLUZEAEJ';
+const NO_HOLDS = { membersMs: 0, budgetMs: 0 };
 const LIMIT = 200;
 const auth = adminAuthorization();
 
@@ -88,10 +89,10 @@ describe('three replicas sharing one Redis (real processes)', () => {
   it('a same-member burst across replicas: calls never overlap, the last update sent wins, one call per replica at most', async () => {
     // IM holds its answers while the burst comes in, so every update is inside the replicas while the first call
     // is at IM: a condition, not a race between the intake and IM's reply time.
-    const connection = new ReplicaConnection({ url: redis.url, keyPrefix: redis.keyPrefix, logger: createLogger({ level: 'silent' }) });
+    const connection = new ReplicaConnection({ url: redis.url, keyPrefix: redis.keyPrefix, logger: createLogger({ level: 'silent' }), resetHolds: NO_HOLDS });
     onCleanup(() => connection.close());
     expect(await connection.whenReady(5000)).toBe(true);
-    const stamped = async () => Number((await connection.redis.hget(memberKeys(connection, { groupId: GROUP, memberAccount: 'burst' }).member, 'seq')) ?? 0);
+    const stamped = async () => Number((await connection.redis.hget(memberKeys(connection, { groupId: GROUP, memberAccount: 'burst' }).member, 'stamps')) ?? 0);
     const send = (replica: number, unreadCount: number) => postGraphQL(replicas[replica].url, SET_UNREAD, { input: { groupId: GROUP, memberAccount: 'burst', unreadCount } }, auth);
     await im.hold();
     onCleanup(() => im.release()); // a failure below must not leave IM holding for the next test
@@ -122,10 +123,11 @@ describe('three replicas sharing one Redis (real processes)', () => {
 });
 
 describe('Redis going away and coming back', () => {
-  it('answers IM_UNAVAILABLE (retryable) with no IM call and not ready; recovers by itself', async () => {
+  it('answers IM_UNAVAILABLE (retryable) with no IM call and not ready; recovers by itself, holding writes after the empty restart', async () => {
     const redis = await TestRedis.start();
     const im = okIm();
-    const gateway = await startTestGateway({ IM_SHARED_STATE: 'redis', REDIS_URL: redis.url, SHUTDOWN_TIMEOUT_MS: '3000' }, await im.start());
+    // Short IM timeout and retry deadline: the hold after a reset is their sum plus the 5 s an abandoned call may take to land.
+    const gateway = await startTestGateway({ IM_SHARED_STATE: 'redis', REDIS_URL: redis.url, SHUTDOWN_TIMEOUT_MS: '3000', IM_TIMEOUT_MS: '1000', IM_RETRY_DEADLINE_MS: '500' }, await im.start());
     const update = (memberAccount: string, unreadCount: number) =>
       gateway.graphql(SET_UNREAD, { input: { groupId: GROUP, memberAccount, unreadCount } });
     const ready = async () => (await fetch(`${gateway.url}/readyz`)).status;
@@ -151,7 +153,12 @@ describe('Redis going away and coming back', () => {
     await redis.restart();
     for (let i = 0; i < 100 && (await ready()) !== 200; i++) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await ready()).toBe(200);
+    const restartedAt = Date.now();
     expect((await update('after', 3)).body.errors).toBeUndefined();
+    // Redis came back empty (another run_id): leases may be lost, so the write waited out the hold (6.5 s from detection).
+    expect(Date.now() - restartedAt).toBeGreaterThan(4000);
+    expect(gateway.logs.text).toContain('SHARED STATE RESET');
+    expect(await (await fetch(`${gateway.url}/metrics`)).text()).toMatch(/^im_gateway_shared_state_resets_total 1$/m);
     expect(im.requestsFor(ImCommand.SET_UNREAD_MSG_NUM).map((request) => request.body.Member_Account)).toEqual(['before', 'after']);
     expect(gateway.logs.text).toContain('Redis connection restored');
     expect(await gateway.stop()).toEqual({ unsent: [], inDoubt: [] }); // nothing left hanging

@@ -3,13 +3,15 @@ import { ReplicaConnection } from '../../src/replicas/redis-connection';
 import { memberKeys } from '../../src/writes/member-order-redis';
 import { redisForTests } from '../support/redis';
 
+const TTL = 60_000;
+
 // The Lua scripts against a real Redis, one script at a time: what each returns is their contract (scripts.ts).
 describe('the replicas’ Lua scripts', () => {
   let redis: Awaited<ReturnType<typeof redisForTests>>;
   let connection: ReplicaConnection;
   beforeAll(async () => {
     redis = await redisForTests();
-    connection = new ReplicaConnection({ url: redis.url, keyPrefix: redis.keyPrefix, logger: createLogger({ level: 'silent' }) });
+    connection = new ReplicaConnection({ url: redis.url, keyPrefix: redis.keyPrefix, logger: createLogger({ level: 'silent' }), resetHolds: { membersMs: 0, budgetMs: 0 } });
     expect(await connection.whenReady(5000)).toBe(true);
   });
   afterAll(async () => {
@@ -20,8 +22,8 @@ describe('the replicas’ Lua scripts', () => {
   /** A member with one update stamped, whose lease replica A has claimed (to send that value). */
   async function claimedByA(memberAccount: string, value: number): Promise<{ member: string; lease: string; seq: number }> {
     const { member, lease } = memberKeys(connection, { groupId: 'g', memberAccount });
-    const seq = await connection.redis.submitUpdate(member, value, 60_000);
-    expect((await connection.redis.claimMember(member, lease, seq, 'A', 5000))[0]).toBe(2);
+    const seq = await connection.redis.submitUpdate(member, value, TTL);
+    expect((await connection.redis.claimMember(member, lease, seq, 'A', 5000, value, TTL))[0]).toBe(2);
     return { member, lease, seq };
   }
 
@@ -77,36 +79,81 @@ describe('the replicas’ Lua scripts', () => {
   it('SUBMIT_UPDATE / CLAIM_MEMBER / RELEASE_MEMBER: the lease holder sends the latest value; covered updates cost nothing', async () => {
     const { member, lease } = memberKeys(connection, { groupId: 'g', memberAccount: 'bob' });
     const { redis: r } = connection;
-    expect(await r.submitUpdate(member, 5, 60_000)).toBe(1);
-    expect(await r.submitUpdate(member, 5, 60_000)).toBe(1); // same pending value: same number, one call
-    expect(await r.submitUpdate(member, 7, 60_000)).toBe(2);
+    const first = await r.submitUpdate(member, 5, TTL);
+    expect(await r.submitUpdate(member, 5, TTL)).toBe(first); // same pending value: same number, one call
+    const second = await r.submitUpdate(member, 7, TTL);
+    expect(second).toBeGreaterThan(first);
+    expect(await r.hget(member, 'stamps')).toBe('2');
 
-    expect(await r.claimMember(member, lease, 1, 'A', 5000)).toEqual([2, 2, '7']); // A holds the lease, sends the latest
-    const [waiting, ttl] = await r.claimMember(member, lease, 2, 'B', 5000);
+    expect(await r.claimMember(member, lease, first, 'A', 5000, 5, TTL)).toEqual([2, second, '7']); // A holds the lease, sends the latest
+    const [waiting, ttl] = await r.claimMember(member, lease, second, 'B', 5000, 7, TTL);
     expect(waiting).toBe(0); // B waits for A
     expect(Number(ttl)).toBeGreaterThan(0);
     expect(await r.renewLease(lease, 'B', 5000)).toBe(0); // only the holder renews
     expect(await r.renewLease(lease, 'A', 5000)).toBe(1);
 
-    await r.releaseMember(member, lease, 'A', 2, 7, 0);
-    expect(await r.claimMember(member, lease, 2, 'B', 5000)).toEqual([1, '7']); // covered by what A applied
-    expect(await r.claimMember(member, lease, 1, 'C', 5000)).toEqual([1, '7']);
+    await r.releaseMember(member, lease, 'A', second, 7, 0, TTL);
+    expect(await r.claimMember(member, lease, second, 'B', 5000, 7, TTL)).toEqual([1, '7']); // covered by what A applied
+    expect(await r.claimMember(member, lease, first, 'C', 5000, 5, TTL)).toEqual([1, '7']);
+  });
+
+  it('SUBMIT_UPDATE numbers come from Redis’s clock in microseconds, always above the member’s last', async () => {
+    const { member } = memberKeys(connection, { groupId: 'g', memberAccount: 'clock' });
+    const [seconds, micros] = await connection.redis.time();
+    const before = Number(seconds) * 1e6 + Number(micros);
+    const numbers = [];
+    for (let value = 0; value < 20; value++) numbers.push(await connection.redis.submitUpdate(member, value, TTL));
+    expect(numbers[0]).toBeGreaterThanOrEqual(before);
+    for (let i = 1; i < numbers.length; i++) expect(numbers[i]).toBeGreaterThan(numbers[i - 1]);
+    expect(Number.isSafeInteger(numbers.at(-1))).toBe(true);
+  });
+
+  it('state lost between a claim and its release (Redis restarted empty): the old release makes no newer update look applied', async () => {
+    const { member, lease, seq: old } = await claimedByA('erin', 15);
+    await connection.redis.del(member, lease); // what an empty restart leaves
+    const newer = await connection.redis.submitUpdate(member, 2, TTL);
+    expect(newer).toBeGreaterThan(old);
+    await connection.redis.releaseMember(member, lease, 'A', old, 15, 0, TTL); // A's call of 15 ended after the reset
+    expect(await connection.redis.claimMember(member, lease, newer, 'B', 5000, 2, TTL)).toEqual([2, newer, '2']); // 2 is still to send
+    expect(await connection.redis.pttl(member)).toBeGreaterThan(0); // nothing written without its expiry
+  });
+
+  it('a claim whose stamp Redis lost puts it back as the latest; an older lost one is covered by what was applied since', async () => {
+    const { member, lease } = memberKeys(connection, { groupId: 'g', memberAccount: 'frank' });
+    const { redis: r } = connection;
+    const older = await r.submitUpdate(member, 1, TTL);
+    const newer = await r.submitUpdate(member, 2, TTL);
+    await r.del(member); // failover to a replica that had not received these writes
+    expect(await r.claimMember(member, lease, newer, 'A', 5000, 2, TTL)).toEqual([2, newer, '2']);
+    expect(await r.hmget(member, 'seq', 'value')).toEqual([String(newer), '2']);
+    await r.releaseMember(member, lease, 'A', newer, 2, 0, TTL);
+    expect(await r.claimMember(member, lease, older, 'B', 5000, 1, TTL)).toEqual([1, '2']); // 1 is older than the applied 2
   });
 
   it('RELEASE_MEMBER after a failure records nothing and frees the lease', async () => {
     const { member, lease, seq } = await claimedByA('carol', 3);
     const { redis: r } = connection;
-    await r.releaseMember(member, lease, 'A', '', '', 0);
-    expect(await r.claimMember(member, lease, seq, 'B', 5000)).toEqual([2, seq, '3']); // not applied: B sends it again
+    await r.releaseMember(member, lease, 'A', '', '', 0, TTL);
+    expect(await r.claimMember(member, lease, seq, 'B', 5000, 3, TTL)).toEqual([2, seq, '3']); // not applied: B sends it again
   });
 
   it('RELEASE_MEMBER with a hold keeps the lease that long: an abandoned call may still land', async () => {
     const { member, lease, seq } = await claimedByA('dave', 4);
     const { redis: r } = connection;
-    await r.releaseMember(member, lease, 'A', '', '', 3000);
-    const [state, ttl] = await r.claimMember(member, lease, seq, 'B', 5000);
+    await r.releaseMember(member, lease, 'A', '', '', 3000, TTL);
+    const [state, ttl] = await r.claimMember(member, lease, seq, 'B', 5000, 4, TTL);
     expect(state).toBe(0);
     expect(Number(ttl)).toBeGreaterThan(2500);
     expect(Number(ttl)).toBeLessThanOrEqual(3000);
+  });
+
+  it('RESET_MARKER: read answers no reset until one is marked, then when (Redis’s clock), for the hold given', async () => {
+    const marker = connection.key('epoch-test', 'reset');
+    const [none, now] = await connection.redis.resetMarker(marker, 'read', 5000);
+    expect(none).toBeNull();
+    const [markedAt] = await connection.redis.resetMarker(marker, 'mark', 5000);
+    expect(Number(markedAt)).toBeGreaterThanOrEqual(Number(now));
+    expect((await connection.redis.resetMarker(marker, 'read', 5000))[0]).toBe(markedAt);
+    expect(await connection.redis.pttl(marker)).toBeGreaterThan(4000);
   });
 });

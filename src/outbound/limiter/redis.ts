@@ -40,6 +40,9 @@ class RedisSendBudget implements SendBudget {
 
   async take(): Promise<Grant | number> {
     const { connection } = this;
+    // After a Redis reset the records of recent sends are gone: grant nothing until they would have expired.
+    const held = connection.epoch.holdMs('budgetMs');
+    if (held > 0) return held;
     const id = `${connection.instance}:${this.sendCounter++}`;
     const [granted, waitText] = await connection.run(() =>
       connection.redis.takeSend(this.tat, this.sends, this.intervalMs, this.toleranceMs, this.limit, GUARD_WINDOW_MS, this.pendingMs, id),

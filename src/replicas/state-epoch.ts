@@ -1,0 +1,101 @@
+import type Redis from 'ioredis';
+import type { Logger } from 'pino';
+
+/** While the check after a (re)connect is under way, a shared send looks again this soon. */
+const VERIFYING_POLL_MS = 10;
+
+/** How long shared sends hold after Redis turns out to be another server than before. */
+export interface ResetHolds {
+  /**
+   * Member claims: the longest a call made under a lease the reset erased can still be running or landing
+   * (its retries, its timeout, and the window an abandoned call may still land in).
+   */
+  membersMs: number;
+  /** The shared budget: long enough that every send the lost records counted has left IM's window. */
+  budgetMs: number;
+}
+
+/** What shared sends may hold for: member claims, or the shared budget of calls per second. */
+export type HoldKind = keyof ResetHolds;
+
+/** The reset marker as the RESET_MARKER script answers: when the last reset was marked, and Redis's now (ms, as text). */
+type MarkerReply = [string | null, string];
+
+export interface StateEpochOptions {
+  redis: Redis;
+  /** The marker key (RESET_MARKER), so a replica that starts during a hold keeps it too. */
+  markerKey: string;
+  mark: (key: string, action: 'mark' | 'read', holdMs: number) => Promise<MarkerReply>;
+  holds: ResetHolds;
+  logger: Logger;
+  /** Each reset this replica detected, for metrics. */
+  onReset?: () => void;
+}
+
+/**
+ * Whether Redis still holds what the replicas wrote. Each time the connection is (re)established the
+ * server's `run_id` is asked: a different one is a restart (empty, without persistence) or a failover (a
+ * promoted replica may miss the last writes). Leases and send records may then be gone while calls made
+ * under them are still on their way to IM, so this replica holds member claims and budget grants for
+ * {@link ResetHolds}, and marks the reset in Redis so that replicas starting meanwhile hold too. Sequence
+ * numbers need no hold: they come from Redis's clock (scripts.ts, SUBMIT_UPDATE).
+ * A connection that drops and returns to the same server (a network blip) holds nothing.
+ */
+export class StateEpoch {
+  private runId?: string;
+  /** Bumped on every close: a check that finishes after a newer close is stale. */
+  private generation = 0;
+  private verified = false;
+  private readonly holdUntil: Record<HoldKind, number> = { membersMs: 0, budgetMs: 0 };
+
+  constructor(private readonly options: StateEpochOptions) {
+    options.redis.on('close', () => {
+      this.generation += 1;
+      this.verified = false;
+    });
+    options.redis.on('ready', () => void this.check(this.generation));
+  }
+
+  /**
+   * Milliseconds a shared send of `kind` must wait before it may go (0: go now). While Redis is unreachable
+   * it answers 0, so the send's own command fails fast (IM_UNAVAILABLE) instead of waiting.
+   */
+  holdMs(kind: HoldKind): number {
+    if (this.options.redis.status !== 'ready') return 0;
+    if (!this.verified) return VERIFYING_POLL_MS;
+    return Math.max(0, this.holdUntil[kind] - Date.now());
+  }
+
+  private async check(generation: number): Promise<void> {
+    const { redis, markerKey, mark, holds, logger } = this.options;
+    try {
+      const runId = /^run_id:(\w+)/m.exec(await redis.info('server'))?.[1];
+      // Without a run_id (a proxy that hides it), every reconnect counts as a possible reset.
+      const changed = this.runId !== undefined && (runId === undefined || runId !== this.runId);
+      const [resetAt, now] = await mark(markerKey, changed ? 'mark' : 'read', holds.membersMs);
+      if (generation !== this.generation) return;
+      this.runId = runId ?? '';
+      if (resetAt !== null) {
+        const sinceReset = Number(now) - Number(resetAt);
+        for (const kind of Object.keys(holds) as HoldKind[]) {
+          this.holdUntil[kind] = Math.max(this.holdUntil[kind], Date.now() + holds[kind] - sinceReset);
+        }
+      }
+      this.verified = true;
+      if (changed) {
+        this.options.onReset?.();
+        logger.warn(
+          { holdMembersMs: holds.membersMs, holdBudgetMs: holds.budgetMs },
+          'SHARED STATE RESET: Redis is another server than before (restart or failover); recent leases and send records may be lost, so writes hold until calls made under them can no longer land',
+        );
+      }
+    } catch (error) {
+      // The connection went again mid-check: the next 'ready' checks anew. Anything else (INFO refused):
+      // assume the worst once, hold, and go on.
+      if (generation !== this.generation || redis.status !== 'ready') return;
+      logger.error({ err: error }, 'could not tell whether Redis was reset (INFO server failed): holding writes as after a reset');
+      for (const kind of Object.keys(holds) as HoldKind[]) this.holdUntil[kind] = Math.max(this.holdUntil[kind], Date.now() + holds[kind]);
+      this.verified = true;
+    }
+  }
+}
