@@ -24,6 +24,7 @@ import { IN_PROCESS_ORDERING, type MemberOrdering } from './writes/member-order'
 import { RedisMemberOrdering } from './writes/member-order-redis';
 import { inProcessAccountRate, redisAccountRate } from './writes/account-rate';
 import { SetUnreadCount } from './writes/set-unread-count';
+import { createProcessReads, type ProcessReads } from './reads/process-reads';
 
 /** Where the calls go and with which credentials. */
 export interface ImEndpoint {
@@ -62,6 +63,8 @@ export class GatewayCore {
   readonly groupTypes: GroupTypeCache;
   readonly coalescer: UnreadCountCoalescer;
   readonly setUnreadCount: SetUnreadCount;
+  /** The read commands, batched across every request of the process. */
+  readonly reads: ProcessReads;
   private readonly client: ImHttpClient;
   private readonly abandonedCalls: AbandonedCalls;
   private readonly limiters = new Map<ImCommand, RateLimiter>();
@@ -104,6 +107,7 @@ export class GatewayCore {
       this.client.call,
     );
     this.api = new ImApi(call);
+    this.reads = createProcessReads(this.api, settings.readBatchWindowMs);
 
     // A member whose call was abandoned waits until it can no longer land (in this process, and across
     // replicas by holding the member's lease that long), so the latest value always wins at IM.

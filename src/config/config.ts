@@ -61,6 +61,8 @@ export interface Config {
     maxQueueWaitMs: number;
     maxPendingUpdates: number;
     coalesceWindowMs: number;
+    /** How long the first read of a batch waits for others from concurrent requests (reads/read-batcher.ts). */
+    readBatchWindowMs: number;
     maxRetries: number;
     retryDeadlineMs: number;
     maxBatchSize: number;
@@ -150,6 +152,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxQueueWaitMs: integer(env, 'IM_MAX_QUEUE_WAIT_MS', D.DEFAULT_MAX_QUEUE_WAIT_MS, 0, 600_000),
       maxPendingUpdates: integer(env, 'IM_MAX_PENDING_UPDATES', D.DEFAULT_MAX_PENDING_UPDATES, 1, 1_000_000),
       coalesceWindowMs: integer(env, 'IM_COALESCE_WINDOW_MS', D.DEFAULT_COALESCE_WINDOW_MS, 0, 1000),
+      readBatchWindowMs: integer(env, 'IM_READ_BATCH_WINDOW_MS', D.DEFAULT_READ_BATCH_WINDOW_MS, 0, 1000),
       maxRetries: integer(env, 'IM_MAX_RETRIES', D.DEFAULT_MAX_RETRIES, 0, 10),
       retryDeadlineMs: integer(env, 'IM_RETRY_DEADLINE_MS', D.DEFAULT_RETRY_DEADLINE_MS, 1, 600_000),
       maxBatchSize: integer(env, 'IM_MAX_BATCH_SIZE', D.DEFAULT_MAX_BATCH_SIZE, 1, 10_000),

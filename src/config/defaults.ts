@@ -48,6 +48,8 @@ export const DEFAULT_MAX_QUEUE_WAIT_MS = 10_000;
 export const DEFAULT_MAX_PENDING_UPDATES = 10_000;
 /** 5 ms: long enough to catch a double-fired click or a script's burst, short next to IM's own latency. */
 export const DEFAULT_COALESCE_WINDOW_MS = 5;
+/** Reads wait this long for others before their call goes; while a call is at IM the next batch collects anyway. */
+export const DEFAULT_READ_BATCH_WINDOW_MS = 2;
 /** 3 retries after the first attempt. */
 export const DEFAULT_MAX_RETRIES = 3;
 /** 20 s for all attempts of one call together, waits included. */

@@ -40,7 +40,7 @@ export class RequestContext implements GatewayContext {
   }
 
   get loaders(): RequestLoaders {
-    return (this.lazy.loaders ??= createRequestLoaders(this.shared.core.api, this.shared.config.limits.maxGroupsPerRequest));
+    return (this.lazy.loaders ??= createRequestLoaders(this.shared.core.reads, this.shared.config.limits.maxGroupsPerRequest));
   }
 
   get core(): GatewayCore {

@@ -1,20 +1,23 @@
-import DataLoader from 'dataloader';
 import type { GroupRole } from '../domain/group';
 import { memberKey, type GroupMemberRef } from '../domain/member';
 import { operationLimitExceeded } from '../errors';
-import { MAX_ACCOUNTS_PER_MEMBER_INFO_CALL, MAX_ACCOUNTS_PER_ROLE_CALL, MAX_GROUPS_PER_INFO_CALL, type GroupInfo, type ImApi } from '../tencent/commands';
+import type { ProcessReads } from '../reads/process-reads';
+import type { GroupInfo } from '../tencent/commands';
+
+/** Loads one value; the same key twice in one request is one load. */
+interface Loader<K, V> {
+  load(key: K): Promise<V>;
+}
 
 /**
- * Per-request read loaders. What they read changes (roles, messages, what members have read), so nothing is
- * kept beyond the request; group types never change and live in the process-wide GroupTypeCache.
+ * One request's view of the process-wide read batchers (reads/process-reads.ts): it bounds the groups the
+ * request may touch and answers a key asked twice once. What they read changes (roles, messages, what members
+ * have read), so nothing is kept beyond the request; group types never change and live in the GroupTypeCache.
  */
 export interface RequestLoaders {
-  /** get_role_in_group: one call per group and 500 accounts. */
-  role: DataLoader<GroupMemberRef, GroupRole, string>;
-  /** get_group_info with NextMsgSeq: one call per 50 groups, never cached beyond the request. */
-  groupInfo: DataLoader<string, GroupInfo>;
-  /** get_specified_group_member_info: one call per group and 50 accounts; null when not a member. */
-  readMsgSeq: DataLoader<GroupMemberRef, number | null, string>;
+  role: Loader<GroupMemberRef, GroupRole>;
+  groupInfo: Loader<string, GroupInfo>;
+  readMsgSeq: Loader<GroupMemberRef, number | null>;
 }
 
 /**
@@ -22,65 +25,31 @@ export interface RequestLoaders {
  * past it, a read fails with OPERATION_LIMIT_EXCEEDED instead of costing IM calls, so one request cannot fan out
  * into hundreds of reads.
  */
-export function createRequestLoaders(api: ImApi, maxGroups: number): RequestLoaders {
+export function createRequestLoaders(reads: ProcessReads, maxGroups: number): RequestLoaders {
   const touched = new Set<string>();
-  const admitted = (groupId: string): boolean => {
-    if (touched.has(groupId)) return true;
-    if (touched.size >= maxGroups) return false;
+  const admit = (groupId: string): void => {
+    if (touched.has(groupId)) return;
+    if (touched.size >= maxGroups) throw operationLimitExceeded('groupsPerRequest', maxGroups, touched.size + 1, 'MAX_GROUPS_PER_REQUEST');
     touched.add(groupId);
-    return true;
   };
-  const refusal = () => operationLimitExceeded('groupsPerRequest', maxGroups, touched.size + 1, 'MAX_GROUPS_PER_REQUEST');
   return {
-    role: perGroup(MAX_ACCOUNTS_PER_ROLE_CALL, (groupId, accounts) => api.getRolesInGroup(groupId, accounts), (found) => found ?? 'NotMember', admitted, refusal),
-    groupInfo: new DataLoader<string, GroupInfo>(
-      async (groupIds) => {
-        const allowed = groupIds.filter(admitted);
-        const infos = allowed.length === 0 ? new Map<string, GroupInfo | Error>() : await api.getGroupInfos(allowed);
-        return groupIds.map((groupId) => infos.get(groupId) ?? refusal()); // a GroupInfo, that group's own error, or the bound
-      },
-      { maxBatchSize: MAX_GROUPS_PER_INFO_CALL },
-    ),
-    readMsgSeq: perGroup(MAX_ACCOUNTS_PER_MEMBER_INFO_CALL, (groupId, accounts) => api.getReadMsgSeqs(groupId, accounts), (found) => found ?? null, admitted, refusal),
+    role: perRequest(memberKey, (ref) => (admit(ref.groupId), reads.role.load(ref))),
+    groupInfo: perRequest((groupId) => groupId, (groupId) => (admit(groupId), reads.groupInfo.load(groupId))),
+    readMsgSeq: perRequest(memberKey, (ref) => (admit(ref.groupId), reads.readMsgSeq.load(ref))),
   };
 }
 
-/** A member-level loader that asks IM once per group and `chunk` accounts, and answers each member from that. */
-function perGroup<V, R>(
-  chunk: number,
-  fetch: (groupId: string, accounts: string[]) => Promise<Map<string, V>>,
-  answer: (found: V | undefined) => R,
-  admitted: (groupId: string) => boolean,
-  refusal: () => Error,
-): DataLoader<GroupMemberRef, R, string> {
-  return new DataLoader<GroupMemberRef, R, string>(
-    async (keys) => {
-      const accountsByGroup = new Map<string, Set<string>>();
-      for (const { groupId, memberAccount } of keys) {
-        const accounts = accountsByGroup.get(groupId) ?? new Set<string>();
-        accounts.add(memberAccount);
-        accountsByGroup.set(groupId, accounts);
+function perRequest<K, V>(keyOf: (key: K) => string, load: (key: K) => Promise<V>): Loader<K, V> {
+  const loads = new Map<string, Promise<V>>();
+  return {
+    load(key) {
+      const id = keyOf(key);
+      let pending = loads.get(id);
+      if (pending === undefined) {
+        pending = (async () => load(key))(); // a refusal thrown at once becomes this load's rejection
+        loads.set(id, pending);
       }
-      const byGroup = new Map<string, Promise<Map<string, V>>>();
-      for (const [groupId, accountSet] of accountsByGroup) {
-        if (!admitted(groupId)) {
-          byGroup.set(groupId, Promise.reject(refusal()));
-          continue;
-        }
-        const accounts = [...accountSet];
-        const calls: Array<Promise<Map<string, V>>> = [];
-        for (let start = 0; start < accounts.length; start += chunk) calls.push(fetch(groupId, accounts.slice(start, start + chunk)));
-        byGroup.set(groupId, Promise.all(calls).then((maps) => new Map(maps.flatMap((map) => [...map]))));
-      }
-      return Promise.all(
-        keys.map(({ groupId, memberAccount }) =>
-          byGroup.get(groupId)!.then(
-            (found) => answer(found.get(memberAccount)),
-            (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
-          ),
-        ),
-      );
+      return pending;
     },
-    { cacheKeyFn: memberKey },
-  );
+  };
 }
