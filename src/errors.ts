@@ -137,10 +137,13 @@ export const unauthenticated = (message: string, reason: string, challenge: stri
 export const authUnavailable = (): GatewayError =>
   new GatewayError(GatewayErrorCode.AUTH_UNAVAILABLE, 'The identity provider is unavailable; try again');
 
-export const unsupportedGroupType = (groupType: string): GatewayError =>
+/** `action` 'set': IM would accept a set and ignore it; 'read': IM keeps no member list to read (AVChatRoom). */
+export const unsupportedGroupType = (groupType: string, action: 'set' | 'read' = 'set'): GatewayError =>
   new GatewayError(
     GatewayErrorCode.UNSUPPORTED_GROUP_TYPE,
-    `Unread counts cannot be set in ${groupType} groups: IM would accept the call and change nothing`,
+    action === 'set'
+      ? `Unread counts cannot be set in ${groupType} groups: IM would accept the call and change nothing`
+      : `Members cannot be read in ${groupType} groups: IM keeps no member list for them (no roles, no read positions, no unread counts)`,
     { details: { groupType } },
   );
 

@@ -59,11 +59,20 @@ describe('reading unread counts back (GroupMember.unreadCount, readMsgSeq, Group
     expect(stranger.body.data.groupMember).toMatchObject({ unreadCount: null, readMsgSeq: null });
     const meeting = await gateway.graphql(READ, { groupId: '@TGS#3MEETING1', memberAccount: 'bob' });
     expect(meeting.body.data.groupMember).toMatchObject({ unreadCount: 0 }); // ChatRoom groups can be read
-    const live = await gateway.graphql('{ groupMember(groupId: "@TGS#aLIVESTREAM", memberAccount: "bob") { unreadCount } }');
-    expect(live.body.errors[0].extensions).toMatchObject({ code: 'UNSUPPORTED_GROUP_TYPE', groupType: 'AVChatRoom' });
+    // Every field says the same, about reading (not a FORBIDDEN from IM's 10007, not a message about setting counts).
+    for (const field of ['role', 'unreadCount', 'readMsgSeq']) {
+      const live = await gateway.graphql(`{ groupMember(groupId: "@TGS#aLIVESTREAM", memberAccount: "bob") { ${field} } }`);
+      expect(live.body.errors).toHaveLength(1);
+      expect(live.body.errors[0].extensions).toMatchObject({ code: 'UNSUPPORTED_GROUP_TYPE', groupType: 'AVChatRoom' });
+      expect(live.body.errors[0].message).toBe('Members cannot be read in AVChatRoom groups: IM keeps no member list for them (no roles, no read positions, no unread counts)');
+    }
+    const asMember = await gateway.graphql('{ groupMember(groupId: "@TGS#aLIVESTREAM", memberAccount: "dave") { role } }', undefined, gateway.userSigHeader('bob'));
+    expect(asMember.body.errors[0].extensions).toMatchObject({ code: 'UNSUPPORTED_GROUP_TYPE' });
     const gone = await gateway.graphql('{ groupMember(groupId: "@TGS#NOSUCHGROUP", memberAccount: "bob") { unreadCount } }');
     expect(gone.body.errors[0].extensions).toMatchObject({ code: 'GROUP_NOT_FOUND', imErrorCode: 10010 });
-    expect(gateway.simulator!.callsOf(ImCommand.GET_SPECIFIED_GROUP_MEMBER_INFO).map((call) => (call.body as { GroupId: string }).GroupId)).not.toContain('@TGS#aLIVESTREAM');
+    for (const command of [ImCommand.GET_SPECIFIED_GROUP_MEMBER_INFO, ImCommand.GET_ROLE_IN_GROUP]) {
+      expect(gateway.simulator!.callsOf(command).map((call) => (call.body as { GroupId: string }).GroupId)).not.toContain('@TGS#aLIVESTREAM');
+    }
   });
 
   it('lets app admins, the group’s Owner and Admins and the member themself read, and nobody else (no member-info call)', async () => {

@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
-import { readMemberUnread, type MemberUnread } from '../../reads/member-unread';
+import { assertMemberListReadable, readMemberUnread, type MemberUnread } from '../../reads/member-unread';
 import { authorizeMemberAccess } from '../../auth/policy';
 import { accountProblem, groupIdProblem, type FieldProblem } from '../../domain/ids';
 import { memberKey } from '../../domain/member';
@@ -43,6 +43,7 @@ export class GroupMemberResolver {
   @FieldResolver(() => GroupRole)
   async role(@Root() member: GroupMember, @Ctx() context: GatewayContext): Promise<GroupRole> {
     const caller = await context.authenticate();
+    assertMemberListReadable(await context.core.groupTypes.typeOf(member.groupId));
     const roleOf = (ref: GroupMember) => context.loaders.role.load({ groupId: ref.groupId, memberAccount: ref.memberAccount });
     const policy = { adminAccounts: context.config.auth.adminAccounts, allowSelf: true, action: 'read the role of' };
     // The caller's own role and the member's are batched into one get_role_in_group.
