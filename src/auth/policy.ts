@@ -40,3 +40,18 @@ export async function authorizeMemberAccess(
       `only app admins, the group's Owner and Admins${policy.allowSelf ? ', and the member themself' : ''} may`,
   );
 }
+
+/**
+ * Who may read a whole group's members (Group.members): app admins, and the group's Owner or Admins — the
+ * callers who may read each member shown. Anyone else: FORBIDDEN.
+ */
+export async function authorizeGroupManager(
+  caller: Caller,
+  groupId: string,
+  adminAccounts: ReadonlySet<string>,
+  roleOf: (member: GroupMemberRef) => Promise<GroupRole>,
+): Promise<void> {
+  if (adminAccounts.has(caller.account)) return;
+  if (GROUP_MANAGER_ROLES.has(await roleOf({ groupId, memberAccount: caller.account }))) return;
+  throw forbidden(`${JSON.stringify(caller.account)} may not list the members of this group: only app admins and the group's Owner and Admins may`);
+}

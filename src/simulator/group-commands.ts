@@ -1,7 +1,7 @@
 import type { GroupRole, GroupType } from '../domain/group';
 import { isImGroupId } from '../domain/ids';
 import { unreadCountOf } from '../domain/unread';
-import { MAX_ACCOUNTS_PER_MEMBER_INFO_CALL, MAX_ACCOUNTS_PER_ROLE_CALL, MAX_GROUPS_PER_INFO_CALL } from '../tencent/commands';
+import { MAX_ACCOUNTS_PER_MEMBER_INFO_CALL, MAX_ACCOUNTS_PER_ROLE_CALL, MAX_GROUPS_PER_INFO_CALL, MAX_MEMBERS_PER_PAGE_CALL } from '../tencent/commands';
 import type { SimulatedGroupSeed } from './demo-data';
 
 /** IM takes UnreadMsgNum as a 32-bit unsigned integer. */
@@ -106,6 +106,40 @@ export class SimulatedGroups {
       return member === undefined ? [] : [{ Member_Account: account, Role: member.role, JoinTime: 0, MsgSeq: member.msgSeq, MsgFlag: 'AcceptAndNotify', LastSendMsgTime: 0, NameCard: '' }];
     });
     return ok({ GroupId: fields.GroupId, MemberList });
+  }
+
+  /**
+   * A group's members page by page, as IM documents it: `Limit` (≤ 200) and `Offset`; Community groups page
+   * with `Next` ('' first, then the token each page returns, '' after the last). `MemberInfoFilter` keeps
+   * only the fields asked (Member_Account always). `MemberNum` is the group's member count.
+   */
+  getGroupMemberInfo(fields: Record<string, unknown>): Reply {
+    const { GroupId, Limit, Offset, Next, MemberInfoFilter } = fields;
+    if (typeof GroupId !== 'string') return fail(10004, 'GroupId is required');
+    if (!isImGroupId(GroupId)) return fail(10015, 'invalid GroupId');
+    const group = this.groups.get(GroupId);
+    if (group === undefined) return fail(10010, 'group does not exist or was disbanded');
+    if (group.type === 'AVChatRoom') return fail(10007, 'AVChatRoom groups have no member list');
+    const limit = Limit === undefined ? MAX_MEMBERS_PER_PAGE_CALL : Limit;
+    if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_MEMBERS_PER_PAGE_CALL) return fail(10004, `Limit must be 1 to ${MAX_MEMBERS_PER_PAGE_CALL}`);
+    let start: number;
+    if (group.type === 'Community') {
+      if (typeof Next !== 'string') return fail(10004, 'Community groups page with Next: "" for the first page');
+      start = Next === '' ? 0 : Number.parseInt(Buffer.from(Next, 'base64').toString('utf8'), 10);
+      if (!Number.isInteger(start) || start < 0) return fail(10004, 'Next is not a token this group returned');
+    } else {
+      start = Offset === undefined ? 0 : (Offset as number);
+      if (typeof start !== 'number' || !Number.isInteger(start) || start < 0) return fail(10004, 'Offset must be a non-negative integer');
+    }
+    const wanted = Array.isArray(MemberInfoFilter) ? new Set(MemberInfoFilter) : undefined;
+    const all = [...group.members];
+    const MemberList = all.slice(start, start + limit).map(([account, member]) => {
+      const full: Record<string, unknown> = { Member_Account: account, Role: member.role, JoinTime: 0, MsgSeq: member.msgSeq, MsgFlag: 'AcceptAndNotify', LastSendMsgTime: 0, NameCard: '' };
+      return wanted === undefined ? full : Object.fromEntries(Object.entries(full).filter(([field]) => field === 'Member_Account' || wanted.has(field)));
+    });
+    const end = start + MemberList.length;
+    const paging = group.type === 'Community' ? { Next: end < all.length ? Buffer.from(String(end)).toString('base64') : '' } : {};
+    return ok({ MemberNum: all.length, MemberList, ...paging });
   }
 
   /** What the member-level commands check alike, in IM's order: the body, the group ID, the group, its type. */

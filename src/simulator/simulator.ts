@@ -150,6 +150,8 @@ export class ImSimulator {
         return this.groups.getRoleInGroup(fields);
       case ImCommand.GET_SPECIFIED_GROUP_MEMBER_INFO:
         return this.groups.getSpecifiedGroupMemberInfo(fields);
+      case ImCommand.GET_GROUP_MEMBER_INFO:
+        return this.groups.getGroupMemberInfo(fields);
       default:
         return fail(10003, 'invalid command');
     }

@@ -9,6 +9,7 @@ export const ImCommand = {
   GET_GROUP_INFO: 'group_open_http_svc/get_group_info',
   GET_ROLE_IN_GROUP: 'group_open_http_svc/get_role_in_group',
   GET_SPECIFIED_GROUP_MEMBER_INFO: 'group_open_http_svc/get_specified_group_member_info',
+  GET_GROUP_MEMBER_INFO: 'group_open_http_svc/get_group_member_info',
 } as const;
 export type ImCommand = (typeof ImCommand)[keyof typeof ImCommand];
 
@@ -49,6 +50,21 @@ export const MAX_GROUPS_PER_INFO_CALL = 50;
 export const MAX_ACCOUNTS_PER_ROLE_CALL = 500;
 /** IM answers at most this many accounts per get_specified_group_member_info call. */
 export const MAX_ACCOUNTS_PER_MEMBER_INFO_CALL = 50;
+
+/** IM answers at most this many members per get_group_member_info page. */
+export const MAX_MEMBERS_PER_PAGE_CALL = 200;
+
+/** Where a get_group_member_info page starts: an offset, or (Community groups) the `Next` token of the page before ('' first). */
+export type MemberPageStart = { offset: number } | { next: string };
+
+/** One page of a group's members as get_group_member_info answers it. */
+export interface MemberPage {
+  /** The group's member count (`MemberNum`). */
+  memberNum: number;
+  members: Array<{ account: string; role: GroupRole; msgSeq: number }>;
+  /** Community groups: the token of the next page, '' after the last. */
+  next?: string;
+}
 
 /** What get_group_info says of one group that exists. */
 export interface GroupInfo {
@@ -119,6 +135,20 @@ export class ImApi {
       if (!byId.has(groupId)) byId.set(groupId, imUnavailable('get_group_info reply left a group out'));
     }
     return byId;
+  }
+
+  /** Up to `limit` ({@link MAX_MEMBERS_PER_PAGE_CALL} at most) of a group's members from `start`, with their role and MsgSeq only. */
+  async getGroupMemberPage(groupId: string, limit: number, start: MemberPageStart): Promise<MemberPage> {
+    const paging = 'next' in start ? { Next: start.next } : { Offset: start.offset };
+    const reply = await this.call(ImCommand.GET_GROUP_MEMBER_INFO, { GroupId: groupId, Limit: limit, ...paging, MemberInfoFilter: ['Role', 'MsgSeq'] });
+    const items = Array.isArray(reply.MemberList) ? (reply.MemberList as Array<Record<string, unknown>>) : [];
+    const members: MemberPage['members'] = [];
+    for (const item of items) {
+      if (typeof item?.Member_Account !== 'string') continue;
+      members.push({ account: item.Member_Account, role: isGroupRole(item.Role) ? item.Role : 'Member', msgSeq: typeof item.MsgSeq === 'number' ? item.MsgSeq : 0 });
+    }
+    const memberNum = typeof reply.MemberNum === 'number' ? reply.MemberNum : members.length;
+    return 'next' in start ? { memberNum, members, next: typeof reply.Next === 'string' ? reply.Next : '' } : { memberNum, members };
   }
 
   /** Roles of up to {@link MAX_ACCOUNTS_PER_ROLE_CALL} accounts in one group; absent accounts are `NotMember`. */

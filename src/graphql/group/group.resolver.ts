@@ -5,7 +5,9 @@ import { accountProblem, groupIdProblem, type FieldProblem } from '../../domain/
 import { memberKey } from '../../domain/member';
 import { badUserInput } from '../../errors';
 import type { GatewayContext } from '../context';
-import { Group, GroupMember, GroupRole, GroupType } from './group.type';
+import { Group, GroupMember, GroupMemberConnection, GroupRole, GroupType } from './group.type';
+import { DEFAULT_MEMBERS_PAGE_SIZE, MAX_MEMBERS_PAGE_SIZE, readMemberPage, type ListedMember } from '../../reads/group-members';
+import { unreadCountOf } from '../../domain/unread';
 
 @Resolver(() => Group)
 export class GroupResolver {
@@ -27,6 +29,23 @@ export class GroupResolver {
   async nextMsgSeq(@Root() group: Group, @Ctx() context: GatewayContext): Promise<number> {
     return (await context.loaders.groupInfo.load(group.id)).nextMsgSeq;
   }
+
+  @FieldResolver(() => GroupMemberConnection, {
+    description:
+      `The group's members, a page at a time (get_group_member_info: one IM call per page, by Offset, or by IM's Next token in Community groups), with each member's role, readMsgSeq and unreadCount from that call — "who in this group has unread messages". For app admins and the group's Owner and Admins; others get FORBIDDEN. UNSUPPORTED_GROUP_TYPE in AVChatRoom groups. Counts \`first\` against MAX_QUERY_COMPLEXITY.`,
+  })
+  async members(
+    @Root() group: Group,
+    @Ctx() context: GatewayContext,
+    @Arg('first', () => Int, { defaultValue: DEFAULT_MEMBERS_PAGE_SIZE, description: `How many members: 1 to ${MAX_MEMBERS_PAGE_SIZE}.` }) first: number,
+    @Arg('after', () => String, { nullable: true, description: 'A cursor from an earlier page: the members after it.' }) after?: string | null,
+  ): Promise<GroupMemberConnection> {
+    const caller = await context.authenticate();
+    const { core, config, loaders } = context;
+    const page = await readMemberPage(group.id, { first, after }, caller, { api: core.api, adminAccounts: config.auth.adminAccounts, loaders, groupTypes: core.groupTypes });
+    const edges = page.members.map((listed) => ({ cursor: listed.cursor, node: { groupId: group.id, memberAccount: listed.account, listed } }));
+    return { edges, totalCount: page.totalCount, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
+  }
 }
 
 @Resolver(() => GroupMember)
@@ -42,6 +61,7 @@ export class GroupMemberResolver {
 
   @FieldResolver(() => GroupRole)
   async role(@Root() member: GroupMember, @Ctx() context: GatewayContext): Promise<GroupRole> {
+    if (member.listed !== undefined) return member.listed.role; // the page's rights cover its members
     const caller = await context.authenticate();
     assertMemberListReadable(await context.core.groupTypes.typeOf(member.groupId));
     const roleOf = (ref: GroupMember) => context.loaders.role.load({ groupId: ref.groupId, memberAccount: ref.memberAccount });
@@ -79,6 +99,7 @@ export class GroupMemberResolver {
 const readsOfRequest = new WeakMap<GatewayContext['loaders'], Map<string, Promise<MemberUnread | null>>>();
 
 function unreadOf(member: GroupMember, context: GatewayContext): Promise<MemberUnread | null> {
+  if (member.listed !== undefined) return listedUnread(member.listed, member.groupId, context);
   let reads = readsOfRequest.get(context.loaders);
   if (reads === undefined) readsOfRequest.set(context.loaders, (reads = new Map<string, Promise<MemberUnread | null>>()));
   const key = memberKey(member);
@@ -88,6 +109,12 @@ function unreadOf(member: GroupMember, context: GatewayContext): Promise<MemberU
     reads.set(key, read);
   }
   return read;
+}
+
+/** A listed member's count: its read position came with the page; the group's NextMsgSeq is read once per request. */
+async function listedUnread({ readMsgSeq }: ListedMember, groupId: string, context: GatewayContext): Promise<MemberUnread> {
+  const { nextMsgSeq } = await context.loaders.groupInfo.load(groupId);
+  return { readMsgSeq, unreadCount: unreadCountOf(nextMsgSeq, readMsgSeq) };
 }
 
 function refuse(problem: FieldProblem): void {

@@ -1,4 +1,5 @@
-import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import type { ListedMember } from '../../reads/group-members';
 import { GROUP_ROLES, GROUP_TYPES, type GroupRole as DomainGroupRole, type GroupType as DomainGroupType } from '../../domain/group';
 
 /** The domain's group types and roles (domain/group.ts) as GraphQL enums: each value is its own name. */
@@ -44,4 +45,37 @@ export class GroupMember {
 
   @Field(() => Group, { description: 'The group.' })
   group?: Group;
+
+  /** Set when a Group.members page listed this member: its role and read position came with the page (not a GraphQL field). */
+  listed?: ListedMember;
+}
+
+@ObjectType({ description: 'One member of a page of `Group.members`.' })
+export class GroupMemberEdge {
+  @Field({ description: 'Opaque: pass it as `after` to continue after this member.' })
+  cursor!: string;
+
+  @Field(() => GroupMember, { description: 'The member; `role`, `readMsgSeq` and `unreadCount` come with the page.' })
+  node!: GroupMember;
+}
+
+@ObjectType({ description: 'Relay page information.' })
+export class PageInfo {
+  @Field({ description: 'Whether members follow this page.' })
+  hasNextPage!: boolean;
+
+  @Field(() => String, { nullable: true, description: 'The last edge’s cursor; null on an empty page.' })
+  endCursor!: string | null;
+}
+
+@ObjectType({ description: "A page of a group's members (Relay connection), read with IM's get_group_member_info." })
+export class GroupMemberConnection {
+  @Field(() => [GroupMemberEdge], { description: 'The members of this page, in IM’s order.' })
+  edges!: GroupMemberEdge[];
+
+  @Field(() => PageInfo, { description: 'Whether more members follow, and the cursor to continue after this page.' })
+  pageInfo!: PageInfo;
+
+  @Field(() => Int, { description: "The group's member count (IM's MemberNum)." })
+  totalCount!: number;
 }

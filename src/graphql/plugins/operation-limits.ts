@@ -1,13 +1,27 @@
 import type { ApolloServerPlugin, BaseContext, GraphQLRequestListener } from '@apollo/server';
 import { Kind, OperationTypeNode, visit, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
-import { getComplexity, simpleEstimator } from 'graphql-query-complexity';
+import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
 import type { Config } from '../../config/config';
 import { MAX_OPERATION_NAME_LENGTH } from '../../config/defaults';
 import { operationLimitExceeded } from '../../errors';
 import { asGraphQLError } from '../errors';
 import { fragmentsOf, isIntrospectionField, rootResponseKeys, type Fragments } from '../selections';
+import { MAX_MEMBERS_PAGE_SIZE } from '../../reads/group-members';
 
 type OperationLimit = 'depth' | 'complexity' | 'rootMutationFields' | 'operationName';
+
+/** The argument of a paged field that says how many items it returns (Group.members), and its most. */
+const PAGE_SIZE_ARGUMENT = 'first';
+const MAX_PAGE_SIZE = MAX_MEMBERS_PAGE_SIZE;
+/** The schema's paged fields by name, for the upper bound counted before the schema-aware count. */
+const PAGED_FIELDS: ReadonlySet<string> = new Set(['members']);
+
+/** A paged field costs its page size (each item shown counts one) on top of its selected fields. */
+const pageSizeEstimator: ComplexityEstimator = ({ args, childComplexity, field }) => {
+  if (!field.args.some((arg) => arg.name === PAGE_SIZE_ARGUMENT)) return undefined;
+  const size: unknown = args[PAGE_SIZE_ARGUMENT];
+  return 1 + childComplexity + (typeof size === 'number' ? Math.max(0, size) : MAX_PAGE_SIZE);
+};
 
 
 /** `OPERATION_LIMIT_EXCEEDED` (HTTP 400) naming the limit, its maximum and what the operation asked for. */
@@ -45,7 +59,7 @@ function checkOperationLimits(
       schema,
       query: { kind: 'Document', definitions: [operation, ...Object.values(fragments)] } as never,
       variables,
-      estimators: [simpleEstimator({ defaultComplexity: 1 })],
+      estimators: [pageSizeEstimator, simpleEstimator({ defaultComplexity: 1 })],
     });
   } catch {
     complexity = upperBound; // a limit that cannot be computed must refuse, not pass
@@ -65,6 +79,8 @@ function fieldCount(selectionSet: SelectionSetNode, fragments: Fragments, known:
     if (selection.kind === Kind.FIELD) {
       if (isIntrospectionField(selection.name.value)) continue;
       count += 1 + (selection.selectionSet === undefined ? 0 : fieldCount(selection.selectionSet, fragments, known));
+      // A page's items count (pageSizeEstimator): at most the largest page, whatever its variables say.
+      if (PAGED_FIELDS.has(selection.name.value)) count += MAX_PAGE_SIZE;
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
       count += fieldCount(selection.selectionSet, fragments, known);
     } else {
