@@ -2,8 +2,10 @@
 """Tencent IM as the rate limit sees it: the instrument for the 200 calls/s promise (tests and `npm run bench`).
 
 Answers set_unread_msg_num with success after REPLY_DELAY_MS, or with 60007 above LIMIT_PER_SECOND set calls in
-any WINDOW_MS (default 990: IM may count a window a little shorter than a second); get_group_info answers
-"Public" for every group at once. GET /stats: the set calls with their arrival times (and, for comparison, when
+any WINDOW_MS (default 990: IM may count a window a little shorter than a second). The read commands answer
+after READ_DELAY_MS (default 0) with one group as IM would hold it — every group Public with NextMsgSeq 101,
+every account a Member whose MsgSeq is 90 (10 unread) — each counted per command (`reads`: arrival times) and
+answered 60007 above LIMIT_PER_SECOND in any WINDOW_MS of its own command (`readFrequencyErrors`). GET /stats: the set calls with their arrival times (and, for comparison, when
 this process read them), 60007s, the most calls one
 member ever had in flight at once, `readLagMs` (how long after arriving a call was read, at worst) and
 `unstampedReads` (reads the kernel gave no timestamp for, stamped when read instead; 0 when all is well).
@@ -26,6 +28,9 @@ import struct
 import time
 
 DELAY_S = float(os.environ.get('REPLY_DELAY_MS', '0')) / 1000
+READ_DELAY_S = float(os.environ.get('READ_DELAY_MS', '0')) / 1000
+NEXT_MSG_SEQ = 101
+MEMBER_MSG_SEQ = 90
 LIMIT = int(os.environ.get('LIMIT_PER_SECOND', '0'))  # 0: no limit
 WINDOW_MS = float(os.environ.get('WINDOW_MS', '990'))
 SO_TIMESTAMPNS = getattr(socket, 'SO_TIMESTAMPNS', 35)
@@ -36,12 +41,13 @@ FREQUENCY_LIMIT = {'ActionStatus': 'FAIL', 'ErrorInfo': 'frequency limit', 'Erro
 
 
 def fresh_state():
-    return {'arrivals': [], 'sorted': [], 'setCalls': [], 'frequencyErrors': 0, 'maxOverlap': 0, 'inFlight': {}, 'readLagMs': 0.0, 'unstampedReads': 0}
+    return {'arrivals': [], 'sorted': [], 'setCalls': [], 'frequencyErrors': 0, 'maxOverlap': 0, 'inFlight': {}, 'readLagMs': 0.0, 'unstampedReads': 0,
+            'reads': {}, 'readsSorted': {}, 'readFrequencyErrors': 0}
 
 
 state = fresh_state()
 selector = selectors.DefaultSelector()
-replies = []  # heap of (due, sequence, connection, state, member) for delayed answers
+replies = []  # heap of (due, sequence, connection, state, member, payload) for delayed answers (member None: a read)
 held = []  # answers kept while holding, released in arrival order
 holding = False
 sequence = 0
@@ -73,15 +79,38 @@ def close(conn):
     conn.sock.close()
 
 
-def count_within_window(at_ms):
-    ordered = state['sorted']
+def count_within_window(at_ms, ordered=None):
+    ordered = state['sorted'] if ordered is None else ordered
     return bisect.bisect_right(ordered, at_ms) - bisect.bisect_right(ordered, at_ms - WINDOW_MS)
+
+
+def read_reply(path, request):
+    if '/get_group_info' in path:
+        return {'GroupInfo': [{'GroupId': group, 'ErrorCode': 0, 'ErrorInfo': '', 'Type': 'Public', 'NextMsgSeq': NEXT_MSG_SEQ} for group in request['GroupIdList']]}
+    if '/get_specified_group_member_info' in path:
+        return {'MemberList': [{'Member_Account': account, 'Role': 'Member', 'MsgSeq': MEMBER_MSG_SEQ} for account in request['Member_List_Account']]}
+    if '/get_role_in_group' in path:
+        return {'UserIdList': [{'Member_Account': account, 'Role': 'Member'} for account in request['User_Account']]}
+    return None
+
+
+def answer_read(conn, command, payload, arrived_ms):
+    global sequence
+    arrivals = state['reads'].setdefault(command, [])
+    ordered = state['readsSorted'].setdefault(command, [])
+    arrivals.append(arrived_ms)
+    bisect.insort(ordered, arrived_ms)
+    if LIMIT > 0 and count_within_window(arrived_ms, ordered) > LIMIT:
+        state['readFrequencyErrors'] += 1
+        return respond(conn, FREQUENCY_LIMIT)
+    sequence += 1
+    heapq.heappush(replies, (time.monotonic() + READ_DELAY_S, sequence, conn, state, None, dict(OK, **payload)))
 
 
 def handle(conn, method, path, body, arrived_ms, read_ms):
     global sequence, state, holding
     if method == 'GET' and path == '/stats':
-        shown = {key: value for key, value in state.items() if key not in ('sorted', 'inFlight')}
+        shown = {key: value for key, value in state.items() if key not in ('sorted', 'inFlight', 'readsSorted')}
         shown['calls'] = len(state['arrivals'])
         return respond(conn, shown)
     if path == '/reset':
@@ -97,9 +126,9 @@ def handle(conn, method, path, body, arrived_ms, read_ms):
         held.clear()
         return respond(conn, {})
     request = json.loads(body or b'{}')
-    if '/get_group_info' in path:
-        info = [{'GroupId': group, 'ErrorCode': 0, 'ErrorInfo': '', 'Type': 'Public'} for group in request['GroupIdList']]
-        return respond(conn, {'ActionStatus': 'OK', 'ErrorCode': 0, 'ErrorInfo': '', 'GroupInfo': info})
+    payload = read_reply(path, request)
+    if payload is not None:
+        return answer_read(conn, path.split('?')[0].split('/v4/')[-1], payload, arrived_ms)
     member = '%s\n%s' % (request.get('GroupId'), request.get('Member_Account'))
     call = {'member': member, 'value': request.get('UnreadMsgNum'), 'at': arrived_ms, 'readAt': read_ms, 'errorCode': 0}
     state['arrivals'].append(arrived_ms)
@@ -113,7 +142,7 @@ def handle(conn, method, path, body, arrived_ms, read_ms):
     in_flight[member] = in_flight.get(member, 0) + 1
     state['maxOverlap'] = max(state['maxOverlap'], in_flight[member])
     sequence += 1
-    answer = (time.monotonic() + DELAY_S, sequence, conn, state, member)
+    answer = (time.monotonic() + DELAY_S, sequence, conn, state, member, None)
     if holding:
         held.append(answer)
     else:
@@ -179,10 +208,11 @@ def accept(server):
 def send_due_replies():
     now = time.monotonic()
     while replies and replies[0][0] <= now:
-        _, _, conn, owner, member = heapq.heappop(replies)
-        owner['inFlight'][member] -= 1
+        _, _, conn, owner, member, payload = heapq.heappop(replies)
+        if member is not None:
+            owner['inFlight'][member] -= 1
         if conn.sock.fileno() >= 0:
-            respond(conn, OK)
+            respond(conn, OK if payload is None else payload)
 
 
 def main():

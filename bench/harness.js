@@ -17,7 +17,8 @@ const GATEWAY_NODE_FLAGS = require('../package.json').scripts.start.split(' ').f
 
 const MUTATION = 'mutation Set($input: SetGroupMemberUnreadCountInput!) { setGroupMemberUnreadCount(input: $input) { groupId memberAccount unreadCount coalesced } }';
 
-function load(url, { connections, duration, amount, overallRate, member }) {
+/** `body(i)`: the i-th request's JSON body; default the mutation for `member(i)`. */
+function load(url, { connections, duration, amount, overallRate, member, body }) {
   let counter = 0;
   return new Promise((resolve, reject) => {
     autocannon(
@@ -33,7 +34,7 @@ function load(url, { connections, duration, amount, overallRate, member }) {
           {
             setupRequest(request) {
               const i = counter++;
-              request.body = JSON.stringify({ query: MUTATION, variables: { input: { groupId: '@TGS#2CLUZEAEJ', memberAccount: member(i), unreadCount: i % 100 } } });
+              request.body = body !== undefined ? body(i) : JSON.stringify({ query: MUTATION, variables: { input: { groupId: '@TGS#2CLUZEAEJ', memberAccount: member(i), unreadCount: i % 100 } } });
               return request;
             },
           },

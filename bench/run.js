@@ -223,6 +223,82 @@ async function cap({ perSecond, seconds, stallMs = 0 }) {
   return { offered: pending.length, outcomes, imCalls: stats.calls, frequencyErrors: stats.frequencyErrors, maxWindow: maxInAnyWindow(stats.arrivals), goodput, p99Limited, rss };
 }
 
+const READ = 'query Read($groupId: ID!, $memberAccount: ID!) { groupMember(groupId: $groupId, memberAccount: $memberAccount) { unreadCount } }';
+const readBody = (groupId, memberAccount) => JSON.stringify({ query: READ, variables: { groupId, memberAccount } });
+
+/** What the counting IM saw of the read commands: calls per command and the most in any 990 ms of one command. */
+function readCallsOf(stats) {
+  const perCommand = Object.entries(stats.reads).map(([command, arrivals]) => ({ command: command.split('/').pop(), calls: arrivals.length, maxWindow: maxInAnyWindow(arrivals) }));
+  return { perCommand, calls: perCommand.reduce((sum, c) => sum + c.calls, 0), frequencyErrors: stats.readFrequencyErrors };
+}
+
+/**
+ * Reads at IM's limit, against the counting IM (each read command 60007 above 200 in any 990 ms):
+ * 2,000 reads over 400 members of one group from 100 concurrent clients (IM answering in 20 ms), and the read
+ * throughput at the real 200/s per command (IM answering at once), with IM calls per 1,000 reads and CPU per read.
+ */
+async function reads() {
+  const rows = [];
+  {
+    const im = await startCountingImProcess({ READ_DELAY_MS: '20', LIMIT_PER_SECOND: '200' });
+    children.push(im.child);
+    const gateway = await startGateway(im.url, {});
+    await Promise.all(Array.from({ length: 50 }, (_, i) => post(gateway.url, readBody('@TGS#WARM', `w${i}`)))); // warm-up
+    await fetch(`${im.url}/reset`, { method: 'POST' });
+    const latencies = [];
+    const codes = { ok: 0, RATE_LIMITED: 0, other: 0 };
+    const started = performance.now();
+    await Promise.all(Array.from({ length: 100 }, async (_, client) => {
+      for (let k = 0; k < 20; k++) {
+        const sentAt = performance.now();
+        const body = await post(gateway.url, readBody('@TGS#2CLUZEAEJ', `m${(client * 20 + k * 7) % 400}`));
+        latencies.push(performance.now() - sentAt);
+        const code = body.errors?.[0]?.extensions?.code;
+        codes[code === undefined && body.data?.groupMember?.unreadCount === 10 ? 'ok' : code === 'RATE_LIMITED' ? 'RATE_LIMITED' : 'other'] += 1;
+      }
+    }));
+    const seconds = (performance.now() - started) / 1000;
+    latencies.sort((x, y) => x - y);
+    const seen = readCallsOf(await fakeStats(im.url));
+    rows.push({ name: '2,000 reads over 400 members, 100 clients, IM 20 ms', reads: 2000, seconds, ...seen, codes, p99: latencies[Math.floor(latencies.length * 0.99)], cpuUs: null });
+    gateway.child.kill('SIGTERM');
+    im.child.kill();
+  }
+  {
+    const im = await startCountingImProcess({ READ_DELAY_MS: '0', LIMIT_PER_SECOND: '200' });
+    children.push(im.child);
+    const gateway = await startGateway(im.url, {});
+    const pid = nodePid(gateway.child);
+    // 4 groups of 500 members, 200 connections: enough reads waiting that each call carries many.
+    const target = (i) => readBody(`@TGS#READ${i % 4}`, `m${(i * 7919) % 500}`);
+    await load(gateway.url, { connections: 50, duration: 2, body: target }); // warm-up
+    await fetch(`${im.url}/reset`, { method: 'POST' });
+    const ticksBefore = cpuTicks(pid);
+    const result = await load(gateway.url, { connections: 200, duration: 6, body: target });
+    const cpuMs = ((cpuTicks(pid) - ticksBefore) * 1000) / TICKS_PER_SECOND;
+    const seen = readCallsOf(await fakeStats(im.url));
+    rows.push({ name: 'reads at the real 200/s per command, 4 groups × 500 members, 200 connections, IM at once', reads: result.requests.total, seconds: 6, ...seen, codes: { ok: result.requests.total - result.non2xx, RATE_LIMITED: null, other: result.errors + result.non2xx }, p99: result.latency.p99, cpuUs: (cpuMs * 1000) / result.requests.total });
+    gateway.child.kill('SIGTERM');
+    im.child.kill();
+  }
+  return rows;
+}
+
+function printReads(rows) {
+  console.log('\n## Reads batched across requests (counting IM: each read command 60007 above 200 in any 990 ms)\n');
+  console.log('| run | reads | seconds | reads/s | IM read calls (per command) | IM calls per 1,000 reads | most calls of one command in any 990 ms | 60007 | wrong or failed reads | p99 ms | CPU µs/read |');
+  console.log('|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    const perCommand = r.perCommand.map((c) => `${c.command} ${c.calls}`).join(', ');
+    const failed = `${r.codes.other}${r.codes.RATE_LIMITED ? ` (+${r.codes.RATE_LIMITED} RATE_LIMITED)` : ''}`;
+    console.log(`| ${r.name} | ${r.reads} | ${r.seconds.toFixed(1)} | ${(r.reads / r.seconds).toFixed(0)} | ${perCommand} | ${((r.calls * 1000) / r.reads).toFixed(1)} | ${Math.max(0, ...r.perCommand.map((c) => c.maxWindow))} | ${r.frequencyErrors} | ${failed} | ${r.p99.toFixed(0)} | ${r.cpuUs === null ? '–' : r.cpuUs.toFixed(0)} |`);
+  }
+}
+
+function post(url, body) {
+  return fetch(`${url}/graphql`, { method: 'POST', headers: REQUEST_HEADERS, body }).then((r) => r.json());
+}
+
 /** Runs the import command to completion, sampling its peak RSS from /proc while it runs. */
 async function runImport(args, env) {
   const child = spawn(process.execPath, [join(ROOT, 'dist/cli.js'), 'import-unread', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'ignore'] });
@@ -307,6 +383,8 @@ async function sharedState() {
 
 (async () => {
   console.log(`# im-graphql-gateway benchmark\n\nNode ${process.version}, ${require('node:os').cpus().length} cores, targets ${hasTaskset ? 'pinned to core 1 with taskset' : 'not pinned (no taskset)'}; load generator: autocannon in the harness process.\n`);
+  // BENCH_ONLY=reads runs one section (while working on it); the README's tables come from a whole run.
+  if (process.env.BENCH_ONLY === 'reads') return printReads(await reads());
   const rows = await overhead();
   const floor = rows[0];
   const apollo = rows[1];
@@ -336,6 +414,7 @@ async function sharedState() {
   for (const [name, k] of runs) {
     console.log(`| ${name} | ${k.offered} | ${k.outcomes.ok} | ${k.outcomes.RATE_LIMITED} (${k.p99Limited === null ? '–' : k.p99Limited.toFixed(0)}) | ${k.outcomes.other} | ${k.imCalls} | ${k.frequencyErrors} | ${k.maxWindow} | ${k.goodput.toFixed(0)} | ${k.rss.toFixed(0)} |`);
   }
+  printReads(await reads());
   const sharedRows = await sharedState();
   console.log('\n## Shared state: what Redis adds per update (IM answering at once, 10 connections in all, limiter not binding)\n');
   if (sharedRows === undefined) {
