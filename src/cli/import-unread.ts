@@ -4,6 +4,7 @@ import { commandConfig } from './command-config';
 import { DEFAULT_RATE_LIMIT_PER_SECOND } from '../config/defaults';
 import { GatewayCore } from '../core';
 import { forbidden } from '../errors';
+import { imRowCheck } from '../import/row-check';
 import { ImportRun, type ImportSummary, type UnreadCountSink } from '../import/importer';
 import { ProgressReporter } from '../import/progress';
 import { formatOf, ImportFileError, ImportUsageError, type ImportFormat } from '../import/rows';
@@ -11,6 +12,8 @@ import { createLogger } from '../observability/logger';
 import { EXIT } from './exit-codes';
 import { runVerify } from './verify-unread';
 
+/** Reading first, this many times the write pace in flight: a read call takes 50 rows, and matching rows need no write. */
+const READ_AHEAD_FACTOR = 4;
 /** How long an imported row may wait for a limiter slot before it is rejected as RATE_LIMITED. */
 const IMPORT_MAX_QUEUE_WAIT_MS = 5 * 60_000;
 
@@ -24,13 +27,19 @@ usersig: prints a UserSig for <account>, signed with IM_SDKAPPID and IM_SECRET_K
 
 Sets unread counts in bulk from a CSV (groupId,memberAccount,unreadCount with a header) or NDJSON file,
 through the gateway's own client, group-type check, coalescer, rate limiter and retries. Reads the IM_*
-variables of the gateway (IM_SDKAPPID and IM_SECRET_KEY are required unless --dry-run).
+variables of the gateway (IM_SDKAPPID and IM_SECRET_KEY are required unless --dry-run). Rows are read back
+first, 50 members a call on the read commands' own budgets, and only rows whose value IM does not already
+hold (after IM's clamping) are written.
 
 Options:
   --format csv|ndjson   default: from the file name (.ndjson/.jsonl: NDJSON, else CSV)
   --rejects <path>      where failed rows go (default: <file>.rejects.csv)
   --resume              continue an interrupted import from its checkpoint (<file>.checkpoint.json)
-  --dry-run             validate every row; no IM call
+  --dry-run             no write: validate every row, and (with IM credentials) ask IM whether it would
+                        refuse it or already holds its value; its rejects file lists the rows IM would refuse
+  --offline             with --dry-run: validate the input only, no IM call at all
+  --write-all           write every row, even where IM already holds its value (default: read first, write
+                        only rows that differ)
   --verify              after the import, read every member back (verify-unread) and exit as it does
   --rate <n>            IM calls per second, at most IM_RATE_LIMIT_PER_SECOND (default ${DEFAULT_RATE_LIMIT_PER_SECOND})
   -h, --help            this text
@@ -46,6 +55,10 @@ interface ImportPlan {
   rejectsPath: string;
   resume: boolean;
   dryRun: boolean;
+  /** With dryRun: no IM call at all. */
+  offline: boolean;
+  /** Write every row, IM's values unread. */
+  writeAll: boolean;
   rate: number;
   verify: boolean;
   config: Config;
@@ -55,23 +68,26 @@ interface ImportPlan {
 export async function importUnread(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
   const plan = planFrom(argv, env);
   if (typeof plan === 'number') return plan;
-  const { config, rate, dryRun } = plan;
+  const { config, rate, dryRun, offline, writeAll } = plan;
   // With IM_SHARED_STATE=redis the import shares the app's budget with the running gateways.
   // Rows in flight are bounded, so a row may wait long for a slot (say, while live gateways use the budget):
   // waiting beats rejecting it as RATE_LIMITED.
   const settings = { ...config.im, rateLimitPerSecond: rate, maxQueueWaitMs: Math.max(config.im.maxQueueWaitMs, IMPORT_MAX_QUEUE_WAIT_MS) };
   const core =
-    config.im.target.kind === 'tencent' && !dryRun
+    config.im.target.kind === 'tencent' && !(dryRun && offline)
       ? new GatewayCore(config.im.target, settings, config.auth, createLogger({ level: 'warn', destination: process.stderr }))
       : undefined;
   // The importer is an operator's tool and acts as the app admin, so no role is ever looked up.
   const asAdmin = { caller: { account: config.im.adminIdentifier }, roleOf: () => Promise.reject(forbidden('the import acts as the app admin')) };
-  const sink: UnreadCountSink | undefined = core && ((update, path) => core.setUnreadCount.run(update, path, asAdmin));
+  const sink: UnreadCountSink | undefined = core && !dryRun ? (update, path) => core.setUnreadCount.run(update, path, asAdmin) : undefined;
+  const check = core !== undefined && !writeAll ? imRowCheck(core.groupTypes, core.reads) : undefined;
   const run = new ImportRun(
-    // Two seconds' worth in flight: the limiter stays busy and no row waits in its queue near IM_MAX_QUEUE_WAIT_MS.
-    { ...plan, maxInFlight: Math.max(1, rate * 2) },
+    // Two seconds' worth of writes keep the limiter busy without any row waiting near IM_MAX_QUEUE_WAIT_MS;
+    // reading first, more rows are read ahead, so matching rows (reads, 50 a call) never wait for the writes.
+    { ...plan, maxInFlight: Math.max(1, rate * 2), maxReadAhead: Math.max(1, rate * 2) * READ_AHEAD_FACTOR },
     sink,
-    new ProgressReporter(process.stderr, undefined, dryRun ? 'valid' : 'applied'),
+    new ProgressReporter(process.stderr, undefined, dryRun ? (check === undefined ? 'valid' : 'to write') : 'written'),
+    check,
   );
   let interrupts = 0;
   const onInterrupt = () => {
@@ -94,11 +110,11 @@ export async function importUnread(argv: string[], env: Record<string, string | 
       process.off('SIGINT', onInterrupt);
       process.off('SIGTERM', onInterrupt);
     }
-    process.stdout.write(describe(summary, dryRun));
+    process.stdout.write(describe(summary, dryRun, check !== undefined));
     if (summary.fatal !== undefined) return EXIT.FATAL;
     if (summary.interrupted) return EXIT.INTERRUPTED;
     // --verify reads back through the same core: its pool, limiters and shared state.
-    return plan.verify && core !== undefined ? await runVerify(core, plan.file, plan.format) : EXIT.DONE;
+    return plan.verify && core !== undefined ? await runVerify(core, plan.file, plan.format, undefined, plan.rejectsPath) : EXIT.DONE;
   } finally {
     await core?.close();
   }
@@ -116,6 +132,8 @@ function planFrom(argv: string[], env: Record<string, string | undefined>): Impo
         rejects: { type: 'string' },
         resume: { type: 'boolean', default: false },
         'dry-run': { type: 'boolean', default: false },
+        offline: { type: 'boolean', default: false },
+        'write-all': { type: 'boolean', default: false },
         rate: { type: 'string' },
         verify: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -149,20 +167,24 @@ function planFrom(argv: string[], env: Record<string, string | undefined>): Impo
     rate = asked;
   }
   if (values.verify && dryRun) return usageError('--verify reads what an import applied: it cannot go with --dry-run');
-  return { file, format, rejectsPath: values.rejects ?? `${file}.rejects.csv`, resume: values.resume, dryRun, rate, verify: values.verify, config };
+  if (values.offline && !dryRun) return usageError('--offline goes with --dry-run: an import has to call IM');
+  const plan = { file, format, rejectsPath: values.rejects ?? `${file}.rejects.csv`, resume: values.resume, dryRun, rate, verify: values.verify, config };
+  return { ...plan, offline: values.offline || config.im.target.kind !== 'tencent', writeAll: values['write-all'] };
 }
 
-function describe(summary: ImportSummary, dryRun: boolean): string {
+function describe(summary: ImportSummary, dryRun: boolean, askedIm: boolean): string {
+  const title = dryRun ? (askedIm ? 'Dry run (reads only, no write)' : 'Dry run (input only, no IM call)') : 'Import';
   const lines = [
-    `${dryRun ? 'Dry run (no IM call)' : 'Import'} ${summary.fatal !== undefined ? 'STOPPED' : summary.interrupted ? 'interrupted' : 'finished'} in ${summary.seconds.toFixed(1)} s`,
-    `  rows read:  ${summary.rowsRead}`,
-    `  ${dryRun ? 'valid:     ' : 'applied:   '} ${summary.applied}`,
-    `  rejected:   ${summary.rejected}${summary.rejected > 0 ? ` (see ${summary.rejectsPath})` : ''}`,
+    `${title} ${summary.fatal !== undefined ? 'STOPPED' : summary.interrupted ? 'interrupted' : 'finished'} in ${summary.seconds.toFixed(1)} s`,
+    `  rows read:        ${summary.rowsRead}`,
+    `  ${dryRun ? (askedIm ? 'would write:     ' : 'valid:           ') : 'written:         '} ${summary.applied}`,
   ];
-  if (summary.skipped > 0) lines.push(`  skipped:    ${summary.skipped} (done by an earlier run)`);
-  if (summary.fatal !== undefined) lines.push(`  fatal:      ${summary.fatal}`);
+  if (askedIm) lines.push(`  already matching: ${summary.matching}${dryRun ? '' : ' (IM held the value: not written)'}`);
+  lines.push(`  ${dryRun ? 'would reject:    ' : 'rejected:        '} ${summary.rejected}${summary.rejected > 0 ? ` (see ${summary.rejectsPath})` : ''}`);
+  if (summary.skipped > 0) lines.push(`  skipped:          ${summary.skipped} (done by an earlier run)`);
+  if (summary.fatal !== undefined) lines.push(`  fatal:            ${summary.fatal}`);
   if ((summary.interrupted || summary.fatal !== undefined) && summary.checkpointPath !== undefined) {
-    lines.push(`  checkpoint: ${summary.checkpointPath} (run again with --resume to continue)`);
+    lines.push(`  checkpoint:       ${summary.checkpointPath} (run again with --resume to continue)`);
   }
   return `${lines.join('\n')}\n`;
 }

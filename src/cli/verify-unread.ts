@@ -3,28 +3,30 @@ import { commandConfig } from './command-config';
 import { GatewayCore } from '../core';
 import { ProgressReporter } from '../import/progress';
 import { formatOf, ImportFileError, type ImportFormat } from '../import/rows';
-import { MISMATCH_REASONS, verifyUnread, type VerifySummary } from '../import/verify';
+import { ACCEPTED_REASONS, MISMATCH_REASONS, rejectedLinesOf, verifyUnread, type VerifySummary } from '../import/verify';
 import { createLogger } from '../observability/logger';
 import { EXIT } from './exit-codes';
 
 /** Some row holds a value IM does not (beyond IM's own clamping). */
 const EXIT_MISMATCH = 3;
 
-const USAGE = `Usage: im-graphql-gateway verify-unread <file> [--format csv|ndjson] [--mismatches <path>]
+const USAGE = `Usage: im-graphql-gateway verify-unread <file> [--format csv|ndjson] [--mismatches <path>] [--rejects <path>]
 
 Reads back from IM every member of an import file (the formats import-unread takes; a member listed twice
 is checked against its last value) and writes the rows that do not hold to <file>.mismatches.csv
 (line,groupId,memberAccount,expected,actual,reason). Reasons: CLAMPED (IM holds the group's whole message
-count, below the file's value: IM's documented clamping), DIFFERENT, NOT_MEMBER, GROUP_NOT_FOUND,
-UNSUPPORTED_GROUP_TYPE. Needs IM_SDKAPPID and IM_SECRET_KEY, like import-unread.
+count, below the file's value: IM's documented clamping), REJECTED (in the import's rejects file,
+<file>.rejects.csv or --rejects <path>: the import refused the row and said so; not read from IM),
+DIFFERENT, NOT_MEMBER, GROUP_NOT_FOUND, UNSUPPORTED_GROUP_TYPE. Needs IM_SDKAPPID and IM_SECRET_KEY, like
+import-unread.
 
-Exit codes: 0 every row matches or is CLAMPED; 3 some row differs otherwise; 1 fatal; 2 bad usage.`;
+Exit codes: 0 every row matches, is CLAMPED or REJECTED; 3 some row differs otherwise; 1 fatal; 2 bad usage.`;
 
 /** `im-graphql-gateway verify-unread <file>`; resolves to the exit code. */
 export async function verifyCommand(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { format: { type: 'string' }, mismatches: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } } });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { format: { type: 'string' }, mismatches: { type: 'string' }, rejects: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } } });
   } catch (error) {
     return usageError((error as Error).message);
   }
@@ -41,17 +43,20 @@ export async function verifyCommand(argv: string[], env: Record<string, string |
   if (config.im.target.kind !== 'tencent') return usageError('configuration: IM_SDKAPPID and IM_SECRET_KEY are required: the counts are read from IM');
   const core = new GatewayCore(config.im.target, config.im, config.auth, createLogger({ level: 'warn', destination: process.stderr }));
   try {
-    return await runVerify(core, file, format, parsed.values.mismatches);
+    return await runVerify(core, file, format, parsed.values.mismatches, parsed.values.rejects);
   } finally {
     await core.close();
   }
 }
 
 /** Verifies with an existing core (also `import-unread --verify`), prints the summary, and says the exit code. */
-export async function runVerify(core: GatewayCore, file: string, format: ImportFormat, mismatchesPath = `${file}.mismatches.csv`): Promise<number> {
+export async function runVerify(core: GatewayCore, file: string, format: ImportFormat, mismatchesPath = `${file}.mismatches.csv`, rejectsPath?: string): Promise<number> {
   let summary: VerifySummary;
   try {
-    summary = await verifyUnread({ file, format, mismatchesPath }, core.api, new ProgressReporter(process.stderr, undefined, 'matching', 'mismatched'));
+    const rejects = rejectsPath ?? `${file}.rejects.csv`;
+    const rejectedLines = await rejectedLinesOf(rejects);
+    if (rejectsPath !== undefined && rejectedLines === undefined) throw new ImportFileError(`cannot read ${rejectsPath}`);
+    summary = await verifyUnread({ file, format, mismatchesPath, rejectedLines }, core.api, new ProgressReporter(process.stderr, undefined, 'matching', 'mismatched'));
   } catch (error) {
     if (!(error instanceof ImportFileError)) throw error;
     process.stderr.write(`verify-unread: ${error.message}\n`);
@@ -59,7 +64,7 @@ export async function runVerify(core: GatewayCore, file: string, format: ImportF
   }
   process.stdout.write(describe(summary));
   if (summary.fatal !== undefined) return EXIT.FATAL;
-  const differing = MISMATCH_REASONS.filter((reason) => reason !== 'CLAMPED').some((reason) => summary.byReason[reason] > 0);
+  const differing = MISMATCH_REASONS.filter((reason) => !ACCEPTED_REASONS.has(reason)).some((reason) => summary.byReason[reason] > 0);
   return differing ? EXIT_MISMATCH : EXIT.DONE;
 }
 

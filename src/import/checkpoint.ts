@@ -12,6 +12,8 @@ export interface Checkpoint {
   /** The rejects file's length when `doneThroughLine` was reached: exactly the rejected rows up to it. */
   rejectsBytes: number;
   applied: number;
+  /** Rows IM already held (not written); absent in checkpoints of versions that wrote every row. */
+  matching?: number;
   rejected: number;
   complete: boolean;
   updatedAt: string;

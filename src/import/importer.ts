@@ -1,10 +1,11 @@
 import { stat } from 'node:fs/promises';
 import type { RawUpdate } from '../domain/ids';
-import type { UnreadCountOutcome } from '../domain/member';
+import { memberKey, type UnreadCountOutcome, type UnreadCountUpdate } from '../domain/member';
 import { clientErrorOf, GatewayError, GatewayErrorCode, type ClientError } from '../errors';
 import { validUpdate } from '../writes/set-unread-count';
 import { checkpointPathFor, fingerprint, readCheckpoint, sameInput, writeCheckpoint, type Checkpoint, type InputFingerprint } from './checkpoint';
-import { ImportLedger, type Entry, type RowOutcome } from './ledger';
+import { ImportLedger, type Entry, type LedgerCounts, type RowOutcome } from './ledger';
+import type { RowCheck } from './row-check';
 import type { ProgressReporter } from './progress';
 import { RejectsFile } from './rejects';
 import { ImportFileError, ImportUsageError, readRows, type ImportFormat, type InputRow } from './rows';
@@ -22,14 +23,19 @@ export interface ImportOptions {
   resume: boolean;
   /** Validate only; no IM call. */
   dryRun: boolean;
-  /** Rows in flight at once: enough to keep the limiter busy, few enough that none waits long in its queue. */
+  /** Rows being written at once: enough to keep the limiter busy, few enough that none waits long in its queue. */
   maxInFlight: number;
+  /** Default `maxInFlight`. Rows in flight at once, reads included: with a row check, more are read ahead of the writes. */
+  maxReadAhead?: number;
   checkpointEveryMs?: number;
 }
 
 export interface ImportSummary {
   rowsRead: number;
+  /** Rows written (a dry run: rows that would be written). */
   applied: number;
+  /** Rows IM already held: not written (never with --write-all or an offline dry run). */
+  matching: number;
   rejected: number;
   /** Rows before the checkpoint, already done by an earlier run. */
   skipped: number;
@@ -58,7 +64,7 @@ interface Processed {
 interface StartingPoint {
   ledger: ImportLedger;
   skipThrough: number;
-  carried: { applied: number; rejected: number };
+  carried: LedgerCounts;
 }
 
 /**
@@ -72,6 +78,7 @@ export class ImportRun {
   private fatal?: string;
   /** Live counts for the progress display; the ledger's counts are the settled ones. */
   private appliedSoFar = 0;
+  private matchingSoFar = 0;
   private rejectedSoFar = 0;
   private rowsRead = 0;
   private bytesRead = 0;
@@ -84,14 +91,27 @@ export class ImportRun {
   /** Rows handed to IM so far; an answer confirms IM is back only for a row sent after the streak began. */
   private sentRows = 0;
   private streakBegan = 0;
-  private readonly slotWaiters: Array<() => void> = [];
-  private inFlight = 0;
+  /** Rows in flight (read-ahead included), and rows being written: two bounds, so Ctrl-C never waits for the read-ahead's writes. */
+  private readonly rows: Semaphore;
+  private readonly writes: Semaphore;
+  /** The last row in flight per member: a member listed twice is checked and written in file order. */
+  private readonly memberTail = new Map<string, Promise<unknown>>();
+  /** Rows left not done (Ctrl-C before their write, or a fatal stop): the run is not complete. */
+  private notDone = 0;
 
+  /**
+   * `sink` undefined: a dry run (nothing is written). `check`: rows are compared with what IM holds first and
+   * written only when they differ (undefined: --write-all, or an offline dry run).
+   */
   constructor(
     private readonly options: ImportOptions,
     private readonly sink: UnreadCountSink | undefined,
     private readonly progress?: ProgressReporter,
-  ) {}
+    private readonly check?: RowCheck,
+  ) {
+    this.rows = new Semaphore(Math.max(options.maxInFlight, options.maxReadAhead ?? options.maxInFlight));
+    this.writes = new Semaphore(options.maxInFlight);
+  }
 
   /** Ctrl-C: read no more rows, finish the ones in flight, save where it stopped. */
   stop(): void {
@@ -115,6 +135,7 @@ export class ImportRun {
         doneThroughLine: ledger.doneThroughLine,
         rejectsBytes: ledger.rejectsBytes,
         applied: ledger.applied,
+        matching: ledger.matching,
         rejected: ledger.rejected,
         complete,
         updatedAt: new Date().toISOString(),
@@ -149,7 +170,8 @@ export class ImportRun {
       clearInterval(saver);
       await Promise.all(pending);
     }
-    const complete = reachedEnd && this.fatal === undefined;
+    // Every row read and settled: a Ctrl-C after the last row was read may still have left rows not done.
+    const complete = reachedEnd && this.fatal === undefined && this.notDone === 0;
     // The file ended on a few unavailable rows, no outage: they are rejects. Otherwise a resume retries them.
     if (complete) this.settleStreak(ledger);
     save(complete);
@@ -159,6 +181,7 @@ export class ImportRun {
     return {
       rowsRead: this.rowsRead,
       applied: ledger.applied - carried.applied,
+      matching: ledger.matching - carried.matching,
       rejected: ledger.rejected - carried.rejected,
       skipped,
       interrupted: this.stopping && !complete,
@@ -181,7 +204,7 @@ export class ImportRun {
           `an interrupted import of this file stopped after line ${previous.doneThroughLine}: pass --resume to continue it, or delete ${checkpointPath} to start over`,
         );
       }
-      const carried = { applied: 0, rejected: 0 };
+      const carried = { applied: 0, matching: 0, rejected: 0 };
       return { ledger: new ImportLedger(RejectsFile.create(rejectsPath), 0, carried), skipThrough: 0, carried };
     }
     if (previous === undefined) throw new ImportUsageError(`nothing to resume: ${checkpointPath ?? 'a dry run'} does not exist`);
@@ -194,12 +217,13 @@ export class ImportRun {
     } catch (error) {
       throw new ImportUsageError(`${(error as Error).message}; it cannot be resumed`);
     }
-    const carried = { applied: previous.applied, rejected: previous.rejected };
+    const carried = { applied: previous.applied, matching: previous.matching ?? 0, rejected: previous.rejected };
     return { ledger: new ImportLedger(rejects, previous.doneThroughLine, carried), skipThrough: previous.doneThroughLine, carried };
   }
 
   /** Books a row's outcome; IM_UNAVAILABLE ones wait in the streak (see {@link unavailableStreak}). */
   private settle(ledger: ImportLedger, entry: Entry, { outcome, sentAs, unavailable }: Processed): void {
+    if (outcome.kind === 'not-done') this.notDone += 1;
     if (unavailable) {
       if (this.unavailableStreak.length === 0) this.streakBegan = this.sentRows;
       this.unavailableStreak.push({ entry, outcome });
@@ -220,15 +244,39 @@ export class ImportRun {
 
   private async process(row: InputRow): Promise<Processed> {
     if (row.fields === undefined) return { outcome: this.rejection(row, GatewayErrorCode.BAD_USER_INPUT, row.problem ?? 'unreadable row') };
-    let update;
+    let update: UnreadCountUpdate;
     try {
       update = validUpdate(row.fields, 'row');
     } catch (error) {
       return { outcome: this.rejection(row, GatewayErrorCode.BAD_USER_INPUT, (error as Error).message) };
     }
-    if (this.sink === undefined) return { outcome: this.applied() }; // dry run: valid, would be sent
+    // One member's rows go in file order: a later row is checked only once the earlier one is at IM.
+    const key = memberKey(update);
+    const previous = this.memberTail.get(key);
+    const turn = (previous ?? Promise.resolve()).then(() => this.send(row, update));
+    const tail = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.memberTail.set(key, tail);
+    void tail.then(() => {
+      if (this.memberTail.get(key) === tail) this.memberTail.delete(key);
+    });
+    return turn;
+  }
+
+  /** Reads the row's member first (unless --write-all), then writes it when IM does not already hold its value. */
+  private async send(row: InputRow, update: UnreadCountUpdate): Promise<Processed> {
+    // Reading is asking IM too (on the read commands' budgets): it joins the unavailable streak and fatal stops alike.
     const sentAs = this.sentRows++;
+    let writing = false;
     try {
+      if (this.check !== undefined && (await this.check(update)) === 'matching') return { outcome: this.matching(), sentAs };
+      if (this.sink === undefined) return { outcome: this.applied() }; // dry run: valid, would be written
+      if (this.stopping) return { outcome: { kind: 'not-done' } }; // Ctrl-C: a resume reads it again
+      await this.writes.acquire();
+      writing = true;
+      if (this.stopping) return { outcome: { kind: 'not-done' } };
       await this.sink(update, 'row');
       return { outcome: this.applied(), sentAs };
     } catch (error) {
@@ -241,7 +289,14 @@ export class ImportRun {
       }
       const outcome = this.rejection(row, clientError.code, clientError.message);
       return { outcome, sentAs, unavailable: clientError.code === GatewayErrorCode.IM_UNAVAILABLE };
+    } finally {
+      if (writing) this.writes.release();
     }
+  }
+
+  private matching(): RowOutcome {
+    this.matchingSoFar += 1;
+    return { kind: 'matching' };
   }
 
   private applied(): RowOutcome {
@@ -255,19 +310,42 @@ export class ImportRun {
   }
 
   private async slot(): Promise<void> {
-    while (this.inFlight >= this.options.maxInFlight) await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
-    this.inFlight += 1;
+    await this.rows.acquire();
   }
 
   private release(): void {
-    this.inFlight -= 1;
-    this.slotWaiters.shift()?.();
+    this.rows.release();
   }
 
   private report(totalBytes: number, force = false): void {
     this.progress?.update(
-      { bytesRead: this.bytesRead, totalBytes, rowsDone: this.appliedSoFar + this.rejectedSoFar, applied: this.appliedSoFar, rejected: this.rejectedSoFar },
+      {
+        bytesRead: this.bytesRead,
+        totalBytes,
+        rowsDone: this.appliedSoFar + this.matchingSoFar + this.rejectedSoFar,
+        applied: this.appliedSoFar,
+        matching: this.check === undefined ? undefined : this.matchingSoFar,
+        rejected: this.rejectedSoFar,
+      },
       force,
     );
+  }
+}
+
+/** A counting semaphore: first come, first served. */
+class Semaphore {
+  private held = 0;
+  private readonly waiters: Array<() => void> = [];
+
+  constructor(private readonly size: number) {}
+
+  async acquire(): Promise<void> {
+    while (this.held >= this.size) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    this.held += 1;
+  }
+
+  release(): void {
+    this.held -= 1;
+    this.waiters.shift()?.();
   }
 }

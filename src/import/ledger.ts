@@ -1,7 +1,17 @@
 import type { Reject, RejectsFile } from './rejects';
 
-/** How one dispatched row ended: applied, rejected (with why), or not done (a fatal stop: a resume sends it again). */
-export type RowOutcome = { kind: 'applied' } | { kind: 'rejected'; reject: Reject } | { kind: 'not-done' };
+/**
+ * How one dispatched row ended: applied (written), matching (IM already held its value: nothing to write),
+ * rejected (with why), or not done (a fatal stop: a resume sends it again).
+ */
+export type RowOutcome = { kind: 'applied' } | { kind: 'matching' } | { kind: 'rejected'; reject: Reject } | { kind: 'not-done' };
+
+/** The settled rows' counts, as the checkpoint keeps them. */
+export interface LedgerCounts {
+  applied: number;
+  matching: number;
+  rejected: number;
+}
 
 /** A dispatched row's place in the books. */
 export interface Entry {
@@ -19,14 +29,16 @@ export class ImportLedger {
   private readonly entries: Entry[] = [];
   private head = 0;
   applied: number;
+  matching: number;
   rejected: number;
 
   constructor(
     private readonly rejects: RejectsFile,
     public doneThroughLine: number,
-    counts: { applied: number; rejected: number } = { applied: 0, rejected: 0 },
+    counts: LedgerCounts = { applied: 0, matching: 0, rejected: 0 },
   ) {
     this.applied = counts.applied;
+    this.matching = counts.matching;
     this.rejected = counts.rejected;
   }
 
@@ -44,6 +56,7 @@ export class ImportLedger {
       const next = this.entries[this.head];
       if (next.outcome === undefined || next.outcome.kind === 'not-done') break;
       if (next.outcome.kind === 'applied') this.applied += 1;
+      else if (next.outcome.kind === 'matching') this.matching += 1;
       else {
         this.rejected += 1;
         rejects.push(next.outcome.reject);

@@ -4,6 +4,8 @@ export interface ProgressState {
   totalBytes: number;
   rowsDone: number;
   applied: number;
+  /** Rows IM already held (not written); shown when present. */
+  matching?: number;
   rejected: number;
 }
 
@@ -24,8 +26,8 @@ export class ProgressReporter {
   constructor(
     private readonly out: NodeJS.WriteStream,
     private readonly intervalMs = out.isTTY ? 200 : 10_000,
-    /** What a good row is called: "applied", "valid" in a dry run (nothing is sent), "matching" when verifying. */
-    private readonly goodRows: 'applied' | 'valid' | 'matching' = 'applied',
+    /** What a good row is called: "written", "to write" in a dry run (nothing is sent), "matching" when verifying. */
+    private readonly goodRows: 'written' | 'to write' | 'valid' | 'matching' = 'written',
     /** What a bad row is called: "rejected", or "mismatched" when verifying. */
     private readonly badRows: 'rejected' | 'mismatched' = 'rejected',
   ) {}
@@ -62,6 +64,7 @@ export class ProgressReporter {
     return (
       `${bar}${(fraction * 100).toFixed(1)}% | ${state.rowsDone.toLocaleString('en')} rows | ` +
       `${rowsPerSecond.toFixed(1)} rows/s | ETA ${eta} | ${this.goodRows} ${state.applied.toLocaleString('en')}, ` +
+      (state.matching === undefined ? '' : `already matching ${state.matching.toLocaleString('en')}, `) +
       `${this.badRows} ${state.rejected.toLocaleString('en')} | ${formatDuration((now - this.startedAt) / 1000)} elapsed`
     );
   }

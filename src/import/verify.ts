@@ -9,9 +9,14 @@ import { validUpdate } from '../writes/set-unread-count';
 import type { ProgressReporter } from './progress';
 import { csvCell, ImportFileError, readRows, type ImportFormat } from './rows';
 
-/** Why a row does not hold in IM. CLAMPED is IM's documented clamping, so it counts as landed. */
-export const MISMATCH_REASONS = ['CLAMPED', 'DIFFERENT', 'NOT_MEMBER', 'GROUP_NOT_FOUND', 'UNSUPPORTED_GROUP_TYPE'] as const;
+/**
+ * Why a row does not hold in IM. CLAMPED is IM's documented clamping, so it counts as landed; REJECTED rows
+ * are in the import's rejects file (the import refused them and said so), so they fail nothing either.
+ */
+export const MISMATCH_REASONS = ['CLAMPED', 'REJECTED', 'DIFFERENT', 'NOT_MEMBER', 'GROUP_NOT_FOUND', 'UNSUPPORTED_GROUP_TYPE'] as const;
 type MismatchReason = (typeof MISMATCH_REASONS)[number];
+/** The reasons that do not make verify-unread exit 3. */
+export const ACCEPTED_REASONS: ReadonlySet<MismatchReason> = new Set(['CLAMPED', 'REJECTED']);
 
 const MISMATCH_COLUMNS = ['line', 'groupId', 'memberAccount', 'expected', 'actual', 'reason'];
 /** IM reads in flight at once; the limiter paces them. */
@@ -21,6 +26,8 @@ export interface VerifyOptions {
   file: string;
   format: ImportFormat;
   mismatchesPath: string;
+  /** Lines of the file the import refused (its rejects file): reported as REJECTED, not read from IM. */
+  rejectedLines?: ReadonlySet<number>;
 }
 
 export interface VerifySummary {
@@ -59,11 +66,12 @@ export async function verifyUnread(options: VerifyOptions, api: ImApi, progress?
     throw new ImportFileError(`cannot read ${options.file}: ${error.code ?? error.message}`);
   });
   const { byGroup, invalid, members } = await expectedValues(options);
-  const summary: VerifySummary = { members, matching: 0, byReason: { CLAMPED: 0, DIFFERENT: 0, NOT_MEMBER: 0, GROUP_NOT_FOUND: 0, UNSUPPORTED_GROUP_TYPE: 0 }, invalid, mismatchesPath: options.mismatchesPath, seconds: 0 };
+  const byReason = Object.fromEntries(MISMATCH_REASONS.map((reason) => [reason, 0])) as Record<MismatchReason, number>;
+  const summary: VerifySummary = { members, matching: 0, byReason, invalid, mismatchesPath: options.mismatchesPath, seconds: 0 };
   const mismatches: Mismatch[] = [];
   const report = (force = false) => {
-    const mismatched = mismatches.length - summary.byReason.CLAMPED;
-    progress?.update({ bytesRead: summary.matching + mismatches.length, totalBytes: members, rowsDone: summary.matching + mismatches.length, applied: summary.matching + summary.byReason.CLAMPED, rejected: mismatched }, force);
+    const accepted = summary.byReason.CLAMPED + summary.byReason.REJECTED;
+    progress?.update({ bytesRead: summary.matching + mismatches.length, totalBytes: members, rowsDone: summary.matching + mismatches.length, applied: summary.matching + accepted, rejected: mismatches.length - accepted }, force);
   };
   const record = (expected: Expected, actual: number | undefined, reason: MismatchReason | undefined) => {
     if (reason === undefined) summary.matching += 1;
@@ -73,6 +81,13 @@ export async function verifyUnread(options: VerifyOptions, api: ImApi, progress?
     }
     report();
   };
+  const rejected = options.rejectedLines ?? new Set<number>();
+  for (const [groupId, rows] of byGroup) {
+    const kept = rows.filter((row) => !rejected.has(row.line));
+    for (const row of rows) if (rejected.has(row.line)) record(row, undefined, 'REJECTED');
+    if (kept.length === 0) byGroup.delete(groupId);
+    else byGroup.set(groupId, kept);
+  }
   try {
     const groupIds = [...byGroup.keys()];
     const infos = new Map<string, GroupInfo | GatewayError>();
@@ -114,6 +129,17 @@ export async function verifyUnread(options: VerifyOptions, api: ImApi, progress?
   report(true);
   progress?.finish();
   return { ...summary, seconds: (Date.now() - started) / 1000 };
+}
+
+/** The lines an import refused, from its rejects file (`line` column); none when the file does not exist. */
+export async function rejectedLinesOf(rejectsPath: string): Promise<Set<number> | undefined> {
+  if (!(await stat(rejectsPath).then(() => true, () => false))) return undefined;
+  const lines = new Set<number>();
+  for await (const row of readRows(rejectsPath, 'csv')) {
+    const line = Number(row.fields?.line);
+    if (Number.isInteger(line) && line > 0) lines.add(line);
+  }
+  return lines;
 }
 
 /** Matching (undefined), IM's clamping, or a real difference. */
