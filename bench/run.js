@@ -330,14 +330,38 @@ async function bulkImport() {
     if (!stream.write(`@TGS#G${i % 5000},member${i},${i % 100}\n`)) await new Promise((r) => stream.once('drain', r));
   }
   await new Promise((r) => stream.end(r));
-  const dry = await runImport([big, '--dry-run'], { IM_SDKAPPID: SDKAPPID, IM_SECRET_KEY: SECRET, IM_API_BASE_URL: 'http://127.0.0.1:9' });
+  const dry = await runImport([big, '--dry-run', '--offline'], { IM_SDKAPPID: SDKAPPID, IM_SECRET_KEY: SECRET, IM_API_BASE_URL: 'http://127.0.0.1:9' });
   const im = await startCountingIm(20);
   const small = join(dir, 'two-thousand.csv');
   require('node:fs').writeFileSync(small, ['groupId,memberAccount,unreadCount', ...Array.from({ length: 2000 }, (_, i) => `@TGS#G${i % 50},m${i},${i % 100}`)].join('\n'));
   const real = await runImport([small], { IM_SDKAPPID: SDKAPPID, IM_SECRET_KEY: SECRET, IM_API_BASE_URL: im.url });
   const stats = await fakeStats(im.url);
   im.child.kill();
-  return { dry, fileMiB: statSync(big).size / 2 ** 20, real, imCalls: stats.calls, maxWindow: maxInAnyWindow(stats.arrivals) };
+  return { dry, fileMiB: statSync(big).size / 2 ** 20, real, imCalls: stats.calls, maxWindow: maxInAnyWindow(stats.arrivals), migration: await migration(dir) };
+}
+
+/**
+ * A migration where most rows are already at IM: 100,000 rows over 100 groups, 90 % holding IM's value (the
+ * counting IM holds 10 unread for every member), at the real 200/s. Its lower bound is the differing rows at
+ * the write pace (190/s); the reads (50 members a call) run beside the writes on their own budgets.
+ */
+async function migration(dir) {
+  const file = join(dir, 'mostly-matching.csv');
+  const rows = ['groupId,memberAccount,unreadCount'];
+  let differing = 0;
+  for (let i = 0; i < 100_000; i++) {
+    const value = i % 10 === 3 ? 3 : 10;
+    if (value !== 10) differing += 1;
+    rows.push(`@TGS#MIG${i % 100},m${i},${value}`);
+  }
+  require('node:fs').writeFileSync(file, rows.join('\n'));
+  const im = await startCountingImProcess({ LIMIT_PER_SECOND: '200' });
+  children.push(im.child);
+  const run = await runImport([file], { IM_SDKAPPID: SDKAPPID, IM_SECRET_KEY: SECRET, IM_API_BASE_URL: im.url });
+  const stats = await fakeStats(im.url);
+  im.child.kill();
+  const reads = readCallsOf(stats);
+  return { rows: 100_000, differing, run, setCalls: stats.calls, setMaxWindow: maxInAnyWindow(stats.arrivals), frequencyErrors: stats.frequencyErrors + stats.readFrequencyErrors, reads, lowerBound: differing / 190 };
 }
 
 /** A throwaway redis-server on a free port, or undefined when the machine has none. */
@@ -385,6 +409,10 @@ async function sharedState() {
   console.log(`# im-graphql-gateway benchmark\n\nNode ${process.version}, ${require('node:os').cpus().length} cores, targets ${hasTaskset ? 'pinned to core 1 with taskset' : 'not pinned (no taskset)'}; load generator: autocannon in the harness process.\n`);
   // BENCH_ONLY=reads runs one section (while working on it); the README's tables come from a whole run.
   if (process.env.BENCH_ONLY === 'reads') return printReads(await reads());
+  if (process.env.BENCH_ONLY === 'migration') {
+    const m = await migration(require('node:fs').mkdtempSync(join(require('node:os').tmpdir(), 'bench-migration-')));
+    return console.log(JSON.stringify({ ...m, run: { ...m.run, out: m.run.out.slice(-600) } }, null, 1));
+  }
   const rows = await overhead();
   const floor = rows[0];
   const apollo = rows[1];
@@ -430,6 +458,11 @@ async function sharedState() {
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   console.log(`| --dry-run, ${imp.fileMiB.toFixed(0)} MiB CSV | 1,000,000 | ${imp.dry.code} | ${imp.dry.seconds.toFixed(1)} | ${(1_000_000 / imp.dry.seconds).toFixed(0)} | ${imp.dry.peakRss.toFixed(0)} | 0 | – |`);
   console.log(`| real, IM 20 ms, limit 200/s | 2,000 | ${imp.real.code} | ${imp.real.seconds.toFixed(1)} | ${(2000 / imp.real.seconds).toFixed(0)} | ${imp.real.peakRss.toFixed(0)} | ${imp.imCalls} | ${imp.maxWindow} |`);
+  const m = imp.migration;
+  console.log('\n## Migration where 90 % of rows already hold IM\'s value (100,000 rows, 100 groups, counting IM at the real 200/s)\n');
+  console.log('| rows | differing | exit | seconds | lower bound (differing / 190 s) | × lower bound | set calls | most set calls in any 990 ms | read calls (per command) | most of one read command in any 990 ms | 60007 | peak RSS MiB |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|');
+  console.log(`| ${m.rows} | ${m.differing} | ${m.run.code} | ${m.run.seconds.toFixed(1)} | ${m.lowerBound.toFixed(1)} | ${(m.run.seconds / m.lowerBound).toFixed(2)} | ${m.setCalls} | ${m.setMaxWindow} | ${m.reads.perCommand.map((c) => `${c.command} ${c.calls}`).join(', ')} | ${Math.max(0, ...m.reads.perCommand.map((c) => c.maxWindow))} | ${m.frequencyErrors} | ${m.run.peakRss.toFixed(0)} |`);
   console.log(`\nPeak RSS of the gateway process: ${Math.max(fast.rss, slow.rss, ...runs.map(([, r]) => r.rss), rows[2].rss).toFixed(0)} MiB (overhead run ${rows[2].rss.toFixed(0)}, coalescing runs ${fast.rss.toFixed(0)} / ${slow.rss.toFixed(0)}, overload runs ${runs.map(([, r]) => r.rss.toFixed(0)).join(' / ')}).`);
 })()
   .catch((error) => {

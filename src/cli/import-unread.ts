@@ -14,6 +14,8 @@ import { runVerify } from './verify-unread';
 
 /** Reading first, this many times the write pace in flight: a read call takes 50 rows, and matching rows need no write. */
 const READ_AHEAD_FACTOR = 4;
+/** No caller waits on an import's reads: a longer window fills read calls closer to IM's 50 members. */
+const IMPORT_READ_BATCH_WINDOW_MS = 50;
 /** How long an imported row may wait for a limiter slot before it is rejected as RATE_LIMITED. */
 const IMPORT_MAX_QUEUE_WAIT_MS = 5 * 60_000;
 
@@ -72,7 +74,12 @@ export async function importUnread(argv: string[], env: Record<string, string | 
   // With IM_SHARED_STATE=redis the import shares the app's budget with the running gateways.
   // Rows in flight are bounded, so a row may wait long for a slot (say, while live gateways use the budget):
   // waiting beats rejecting it as RATE_LIMITED.
-  const settings = { ...config.im, rateLimitPerSecond: rate, maxQueueWaitMs: Math.max(config.im.maxQueueWaitMs, IMPORT_MAX_QUEUE_WAIT_MS) };
+  const settings = {
+    ...config.im,
+    rateLimitPerSecond: rate,
+    maxQueueWaitMs: Math.max(config.im.maxQueueWaitMs, IMPORT_MAX_QUEUE_WAIT_MS),
+    readBatchWindowMs: Math.max(config.im.readBatchWindowMs, IMPORT_READ_BATCH_WINDOW_MS),
+  };
   const core =
     config.im.target.kind === 'tencent' && !(dryRun && offline)
       ? new GatewayCore(config.im.target, settings, config.auth, createLogger({ level: 'warn', destination: process.stderr }))
