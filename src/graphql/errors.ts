@@ -17,7 +17,17 @@ export function toClientError(thrown: unknown): ClientError | undefined {
   if (apolloOwn && typeof error.extensions.code === 'string' && error.extensions.code !== GatewayErrorCode.INTERNAL_SERVER_ERROR) {
     return apolloRequestError(error.message, error.extensions);
   }
+  // A few of Apollo's request errors carry only a 4xx status (a persisted query's hash that does not match its
+  // query, an unknown persisted-query version): the client's mistake, so BAD_REQUEST with Apollo's message.
+  if (apolloOwn && error.extensions.code === undefined && isClientStatus(error.extensions.http)) {
+    return apolloRequestError(error.message, { ...error.extensions, code: GatewayErrorCode.BAD_REQUEST });
+  }
   return undefined;
+}
+
+function isClientStatus(http: unknown): boolean {
+  const status = (http as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500;
 }
 
 /**

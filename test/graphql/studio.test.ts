@@ -92,6 +92,24 @@ describe('Apollo Studio and Sandbox', () => {
     expect((await post({ extensions: { persistedQuery } })).data.imGateway.simulator).toBe(true);
   });
 
+  it('answers a persisted query whose hash does not match, or of an unknown version, as the client’s error (400 BAD_REQUEST), and counts it so', async () => {
+    const gateway = await startTestGateway();
+    onCleanup(() => gateway.stop());
+    const query = '{ imGateway { simulator } }';
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ version: 1, sha256Hash: 'f'.repeat(64) }, 'provided sha does not match query'],
+      [{ version: 2, sha256Hash: createHash('sha256').update(query).digest('hex') }, 'Unsupported persisted query version'],
+    ];
+    for (const [persistedQuery, message] of cases) {
+      const response = await fetch(`${gateway.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, extensions: { persistedQuery } }) });
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as any).errors[0]).toEqual({ message, extensions: { code: 'BAD_REQUEST', retryable: false } });
+    }
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    expect(metrics).toMatch(/^im_gateway_graphql_operations_total\{operation="anonymous",outcome="BAD_REQUEST"\} 2$/m);
+    expect(metrics).not.toContain('outcome="INTERNAL_SERVER_ERROR"');
+  });
+
   it('keeps CSRF prevention on: a simple form POST is refused before execution', async () => {
     const gateway = await startTestGateway();
     onCleanup(async () => {
