@@ -91,7 +91,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   const stop = (): Promise<Unanswered> =>
     (stopping ??= (async () => {
       deadline = Date.now() + config.shutdownTimeoutMs;
-      const unanswered = await drain(http, core.coalescer, () => deadline);
+      const unanswered = await drain(http, core.coalescer, () => deadline, () => core.stopSending());
       for (const { groupId, memberAccount, unreadCount } of unanswered.unsent) {
         logger.error({ groupId, memberAccount, unreadCount }, 'UNSENT at the shutdown deadline (SHUTDOWN_TIMEOUT_MS): IM has not applied it; replay this update');
       }

@@ -11,6 +11,7 @@ import { observe, type ImCallResult } from './outbound/observe';
 import { rateLimit } from './outbound/rate-limit';
 import { retry } from './outbound/retry';
 import { signatureLockout } from './outbound/signature-lockout';
+import { sendGate } from './outbound/send-gate';
 import { ReplicaConnection } from './replicas/redis-connection';
 import { AdminUserSig } from './tencent/admin-usersig';
 import { ImHttpClient } from './tencent/client';
@@ -69,6 +70,7 @@ export class GatewayCore {
   private readonly abandonedCalls: AbandonedCalls;
   private readonly limiters = new Map<ImCommand, RateLimiter>();
   private readonly replicas?: ReplicaConnection;
+  private readonly gate = sendGate();
 
   constructor(
     readonly endpoint: ImEndpoint,
@@ -102,6 +104,7 @@ export class GatewayCore {
         retry({ maxRetries: settings.maxRetries, deadlineMs: settings.retryDeadlineMs, resign: () => this.adminUserSig.invalidate(), onRetry: hooks.onRetry }),
         rateLimit((command) => this.limiterFor(command, hooks.onLimiterWait)), // every attempt takes a slot of its command's budget
         lockout, // checked again right before the wire: calls already granted a slot stop too
+        this.gate.interceptor, // closed at a shutdown deadline, before the unsent updates are listed
         observe(hooks.onCall), // every attempt that reached the wire, for metrics
       ],
       this.client.call,
@@ -154,6 +157,14 @@ export class GatewayCore {
     return this.replicas?.notReadyReason();
   }
 
+  /**
+   * A shutdown deadline: no call leaves from now on; resolves once every call already let through is written or
+   * ended, so what the coalescer then lists as unsent really was never written.
+   */
+  stopSending(): Promise<void> {
+    return this.gate.close();
+  }
+
   /** Callers waiting for a limiter slot, over all commands. */
   get limiterQueueLength(): number {
     let total = 0;
@@ -166,6 +177,7 @@ export class GatewayCore {
    * `abandon` aborts calls still in progress instead (a shutdown past its deadline).
    */
   async close(options: { abandon?: boolean } = {}): Promise<void> {
+    this.gate.refuseHeld();
     await (options.abandon === true ? this.client.destroy() : this.client.close());
     this.replicas?.close();
   }

@@ -155,6 +155,10 @@ export const operationLimitExceeded = (limit: string, max: number, actual: numbe
 export const shuttingDown = (): GatewayError =>
   new GatewayError(GatewayErrorCode.SHUTTING_DOWN, 'The gateway is shutting down; retry (another instance will answer)');
 
+/** A call refused at the wire because the shutdown deadline came: never written, so never retried here. */
+export const sendingStopped = (): GatewayError =>
+  new GatewayError(GatewayErrorCode.SHUTTING_DOWN, 'The gateway is shutting down; retry (another instance will answer)', { refusedBeforeCall: true });
+
 /** Network errors, timeouts, non-200 replies and unreadable bodies: always retryable, no IM code. */
 export const imUnavailable = (reason: string, cause?: unknown): GatewayError =>
   new GatewayError(GatewayErrorCode.IM_UNAVAILABLE, `IM is unavailable: ${reason}`, { cause });

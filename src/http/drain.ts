@@ -12,15 +12,18 @@ export interface Drainable {
 
 /**
  * The shutdown drain: still listening (new requests get 503), requests in progress finish and with them
- * every accepted update, until `deadline()` (asked each round: a forced stop moves it to now). Resolves to the updates still unanswered then (normally none):
- * those IM has certainly not applied, and those whose call was written and not answered.
+ * every accepted update, until `deadline()` (asked each round: a forced stop moves it to now). Then
+ * `stopSending` closes the wire (nothing is written once it resolves), and only then are the updates still
+ * unanswered listed (normally none): those IM has certainly not applied, and those whose call was written and
+ * not answered.
  */
-export async function drain(http: GatewayHttpServer, writes: Drainable, deadline: () => number): Promise<Unanswered> {
+export async function drain(http: GatewayHttpServer, writes: Drainable, deadline: () => number, stopSending: () => Promise<void>): Promise<Unanswered> {
   http.startDraining();
   while ((http.activeRequests > 0 || writes.pendingUpdates > 0) && Date.now() < deadline()) {
     http.server.closeIdleConnections();
     await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
   }
+  await stopSending();
   return writes.unansweredUpdates();
 }
 

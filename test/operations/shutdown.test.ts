@@ -93,3 +93,32 @@ async function pendingUpdates(base: string): Promise<number> {
   const text = await (await fetch(`${base}/metrics`)).text();
   return Number(/^im_gateway_coalescer_pending_updates (\d+)$/m.exec(text)?.[1] ?? -1);
 }
+
+describe('the shutdown report is true', () => {
+  const UPDATES = 2000;
+
+  it('UNSENT never names an update IM received: the wire closes before the list is made (5 deadlines hit mid-burst, real processes)', async () => {
+    for (let run = 0; run < 5; run++) {
+      const fake = new FakeIm(() => ({ json: OK_REPLY, delayMs: 300 }));
+      // 1,000 calls/s: the limiter grants a call every millisecond, so a grant while the report is written would show.
+      const { gateway, base } = await startGateway(await fake.start(), { IM_RATE_LIMIT_PER_SECOND: '1000', SHUTDOWN_TIMEOUT_MS: '300', IM_TIMEOUT_MS: '5000' });
+      onCleanup(async () => {
+        gateway.child.kill('SIGKILL');
+        await fake.close();
+      });
+      const sent = Array.from({ length: UPDATES }, (_, i) => postGraphQL(`${base}/graphql`, SET_UNREAD, { input: { groupId: GROUP, memberAccount: `r${run}m${i}`, unreadCount: i + 1 } }, auth));
+      await until(async () => (await acceptedUpdates(base)) >= UPDATES, `all ${UPDATES} updates accepted`);
+      gateway.child.kill('SIGTERM'); // the deadline comes with calls at IM and most still queued in the limiter
+      expect(await gateway.exited).toBe(1);
+      await Promise.allSettled(sent);
+      const logged = (prefix: string) => gateway.logs.filter((line) => String(line.msg).startsWith(prefix)).map((line) => `${line.memberAccount}=${line.unreadCount}`);
+      const unsent = logged('UNSENT');
+      const inDoubt = logged('IN_DOUBT');
+      const atIm = new Set(fake.requestsFor(ImCommand.SET_UNREAD_MSG_NUM).map((request) => `${request.body.Member_Account}=${request.body.UnreadMsgNum}`));
+      expect(unsent.length).toBeGreaterThan(0);
+      expect(unsent.filter((update) => atIm.has(update))).toEqual([]);
+      // Every update was answered by IM, reported in doubt, or reported unsent.
+      expect(unsent.length + inDoubt.length + atIm.size).toBeGreaterThanOrEqual(UPDATES);
+    }
+  }, 120_000);
+});
