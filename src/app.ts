@@ -79,12 +79,12 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   });
   const port = await http.listen(config.port, config.host);
   const url = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`;
-  logger.info({ url: `${url}${GRAPHQL_PATH}`, imHost: new URL(endpoint.baseUrl).host, simulator: simulator !== undefined }, 'gateway ready');
+  // The built-in simulator, or a standalone one behind IM_API_BASE_URL (what `imGateway { simulator }` answers too).
+  const onSimulator = simulator !== undefined || (await core.servedBySimulator().catch(() => false));
+  logger.info({ url: `${url}${GRAPHQL_PATH}`, imHost: new URL(endpoint.baseUrl).host, simulator: onSimulator, auth: config.auth.mode }, 'gateway ready');
   // The landing page needs the internet (Apollo's CDN); offline, this is the way in.
-  logger.info(
-    { healthz: `${url}/healthz`, curl: `curl -s ${url}${GRAPHQL_PATH} -H 'content-type: application/json' -d '{"query":"{ imGateway { host simulator } }"}'` },
-    'try it: open the URL in a browser for Apollo Sandbox, or run the curl',
-  );
+  const curl = tryItCurl(url);
+  logger.info({ healthz: `${url}/healthz`, curl }, `try it: open the URL in a browser for Apollo Sandbox, or run: ${curl}`);
 
   let stopping: Promise<Unanswered> | undefined;
   let deadline = Number.POSITIVE_INFINITY;
@@ -125,6 +125,15 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       return core.coalescer.pendingUpdates;
     },
   };
+}
+
+/**
+ * A curl that works pasted into a shell, from a terminal or from a JSON log line alike: a GET with the query
+ * in the URL (percent-encoded) holds no double quote or backslash, so JSON shows it exactly as it must be
+ * typed. A GET needs Apollo's CSRF header.
+ */
+function tryItCurl(url: string): string {
+  return `curl -s -H 'apollo-require-preflight: true' '${url}${GRAPHQL_PATH}?query=${encodeURIComponent('{ imGateway { host simulator } }')}'`;
 }
 
 /** Tencent as configured, or the built-in simulator (started here, loudly) when no credentials are set. */

@@ -33,7 +33,8 @@ function instructions(url: string, sdkAppId: number, keyHint: string, sign: (acc
     `Try it as ${owner}, the group's Owner:`,
     `  curl -s localhost:4000/graphql -H 'content-type: application/json' -H 'Authorization: UserSig ${sign(owner)}' \\`,
     `    -d '{"query":"${mutation}"}'`,
-    'Sign for any account with the variables above: npx im-graphql-gateway usersig <account>',
+    'Sign for any account with the variables above exported: npm run cli -- usersig <account> (in a clone; npx im-graphql-gateway usersig <account> where the package is installed)',
+    `Import unread counts into it: the same variables exported, then npm run cli -- import-unread <file> (IM_API_BASE_URL is what points the import here)`,
   ];
   return `${lines.join('\n')}\n`;
 }

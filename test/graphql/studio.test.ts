@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { onCleanup } from '../support/cleanup';
 import { createHash } from 'node:crypto';
 import { serverAudits } from 'graphql-http';
@@ -33,15 +35,19 @@ describe('Apollo Studio and Sandbox', () => {
     expect(introspection.body.data.__schema.queryType.name).toBe('Query');
   });
 
-  it('logs a way in that needs no CDN: a curl that works as logged, and the /healthz URL', async () => {
+  it('logs a way in that needs no CDN: a curl that works pasted into a shell straight from the JSON line, and the /healthz URL', async () => {
     const gateway = await startTestGateway();
     onCleanup(() => gateway.stop());
-    const line = gateway.logs.lines.map((text) => JSON.parse(text) as Record<string, string>).find((entry) => entry.msg.startsWith('try it'));
-    expect(line?.healthz).toBe(`${gateway.url}/healthz`);
-    expect((await fetch(line!.healthz)).status).toBe(200);
-    const [, url, body] = /^curl -s (\S+) -H 'content-type: application\/json' -d '(.*)'$/.exec(line!.curl)!;
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-    expect(await response.json()).toEqual({ data: { imGateway: { host: expect.any(String), simulator: true } } });
+    const raw = gateway.logs.lines.find((text) => text.includes('"try it'))!;
+    const line = JSON.parse(raw) as Record<string, string>;
+    expect(line.healthz).toBe(`${gateway.url}/healthz`);
+    expect((await fetch(line.healthz)).status).toBe(200);
+    // What a person copies from the log line as written — the raw JSON text, not the parsed value — is the command itself.
+    expect(raw).toContain(line.curl);
+    expect(line.msg).toContain(line.curl);
+    // Run by a shell in another process (the gateway here shares this test's event loop: no synchronous spawn).
+    const pasted = await promisify(execFile)('sh', ['-c', line.curl], { encoding: 'utf8', timeout: 10_000 });
+    expect(JSON.parse(pasted.stdout)).toEqual({ data: { imGateway: { host: expect.any(String), simulator: true } } });
   });
 
   it('turns introspection off in production unless GRAPHQL_INTROSPECTION=true', async () => {

@@ -1,12 +1,13 @@
 import { onCleanup } from '../support/cleanup';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { until } from '../support/wait';
 import { FakeIm, OK_REPLY } from '../support/fake-im';
 import { postGraphQL, SET_UNREAD } from '../support/gateway';
-import { acceptedUpdates } from '../support/process';
+import { acceptedUpdates, runTs, startGatewayProcess } from '../support/process';
 import { adminAuthorization, TEST_SDKAPPID, TEST_SECRET_KEY } from '../support/test-app';
 import { ImCommand } from '../../src/tencent/commands';
 
@@ -171,6 +172,21 @@ describe('the documented ways to run and use the package', () => {
     }
   }, 240_000);
 
+  it('`npm run simulator` stopped with SIGTERM leaves nothing running (the script execs the simulator)', async () => {
+    const started = npmStart(['run', 'simulator'], { SIMULATOR_PORT: '0' });
+    let out = '';
+    started.npm.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    await until(() => out.includes('IM simulator listening on') || started.npm.exitCode !== null, 'the simulator to start', 120_000);
+    const children = spawnSync('ps', ['-o', 'pid=', '--ppid', String(started.npm.pid)], { encoding: 'utf8' }).stdout.trim().split('\n').map(Number);
+    expect(children).toHaveLength(1); // the simulator itself, not a shell around it
+    const [simulatorPid] = children;
+    expect(spawnSync('ps', ['-o', 'args=', '-p', String(simulatorPid)], { encoding: 'utf8' }).stdout).toContain('dist/simulator/main.js');
+    onCleanup(() => isAlive(simulatorPid) && process.kill(simulatorPid, 'SIGKILL'));
+    started.npm.kill('SIGTERM');
+    expect(await started.exited).not.toBeNull();
+    await until(() => !isAlive(simulatorPid), 'the simulator process to end', 30_000);
+  }, 180_000);
+
   it('`npm run import-unread` interrupted during its build says so and exits 130', async () => {
     const run = spawn(process.execPath, [join(ROOT, 'scripts', 'cli.js'), 'import-unread', 'never-read.csv', '--dry-run'], { cwd: ROOT, env: userEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     onCleanup(() => run.kill('SIGKILL'));
@@ -183,4 +199,55 @@ describe('the documented ways to run and use the package', () => {
     expect(await exited).toBe(130);
     expect(err).toContain('interrupted while building; nothing was sent to IM');
   }, 60_000);
+});
+
+// The README runs `npm run cli` (a build of dist/): in this file, so no other build runs meanwhile.
+/** Where the README's commands expect the gateway. The test's gateways listen on free ports: the blocks are pointed there. */
+const README_GATEWAY = 'localhost:4000';
+
+/** The README's shell blocks marked `<!-- readme-test: <setup> -->`, as a person would paste them. */
+function markedBlocks(): Array<{ setup: string; script: string }> {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  return [...readme.matchAll(/<!-- readme-test: (\S+) -->\n```sh\n([\s\S]*?)```/g)].map((match) => ({ setup: match[1], script: match[2] }));
+}
+
+/** Runs a block in bash, in the clone, with the user's PATH and nothing of the test's IM variables. */
+async function paste(script: string, gatewayOrigin: string): Promise<string> {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
+  const { stdout } = await promisify(execFile)('bash', ['-e', '-c', script.replaceAll(README_GATEWAY, gatewayOrigin.replace('http://', ''))], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
+  return stdout;
+}
+
+describe('the README’s quick-start commands work as pasted (they must not drift again)', () => {
+  it('has the marked blocks: two on the built-in simulator, one with UserSigs against the standalone one', () => {
+    expect(markedBlocks().map((block) => block.setup)).toEqual(['built-in', 'built-in', 'standalone']);
+  });
+
+  it('runs the single and the batch mutation against a gateway on its built-in simulator', async () => {
+    const builtIn = runTs('src/main.ts', [], { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' });
+    onCleanup(() => builtIn.child.kill('SIGKILL'));
+    await until(() => builtIn.logs.some((line) => line.msg === 'gateway ready'), 'the gateway to start');
+    const origin = new URL(builtIn.logs.find((line) => line.msg === 'gateway ready')!.url as string).origin;
+    const [single, batch] = markedBlocks().filter((block) => block.setup === 'built-in');
+    expect(JSON.parse(await paste(single.script, origin))).toEqual({ data: { setGroupMemberUnreadCount: { unreadCount: 5, coalesced: false } } });
+    const results = JSON.parse(await paste(batch.script, origin)).data.setGroupMemberUnreadCounts.results;
+    expect(results[0]).toEqual({ ok: true, unreadCount: 2, error: null });
+    expect(results[1]).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } }); // not a member: its own error, the first still applied
+  }, 60_000);
+
+  it('signs as bob with `npm run cli -- usersig` and sets bob’s own count through a gateway that checks UserSigs, in front of the standalone simulator', async () => {
+    const simulator = runTs('src/simulator/main.ts', [], { SIMULATOR_PORT: '0' });
+    onCleanup(() => simulator.child.kill('SIGKILL'));
+    await until(() => simulator.stdout().includes('IM simulator listening on'), 'the simulator to start');
+    const simulatorUrl = /IM simulator listening on (\S+)/.exec(simulator.stdout())![1];
+    const gateway = await startGatewayProcess(simulatorUrl, { IM_SDKAPPID: '1400000000', IM_SECRET_KEY: 'simulator-demo-key-not-a-secret' });
+    onCleanup(() => gateway.process.child.kill('SIGKILL'));
+    expect(gateway.process.logs.find((line) => line.msg === 'gateway ready')).toMatchObject({ simulator: true, auth: 'usersig' });
+    const [standalone] = markedBlocks().filter((block) => block.setup === 'standalone');
+    expect(JSON.parse(await paste(standalone.script, gateway.origin))).toEqual({ data: { setGroupMemberUnreadCount: { unreadCount: 3 } } });
+    // The same call without the UserSig is refused: the block proves the UserSig, not just that the gateway answers.
+    const anonymous = standalone.script.replace(/ -H "Authorization: UserSig \$USERSIG"/, '');
+    expect(anonymous).not.toBe(standalone.script);
+    expect(JSON.parse(await paste(anonymous, gateway.origin)).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+  }, 90_000);
 });

@@ -25,6 +25,9 @@ describe('npm run simulator, then a gateway pointed at it', () => {
     expect(await response.json()).toEqual({ data: { setGroupMemberUnreadCount: { unreadCount: 5, coalesced: false } } });
     const status = await postGraphQL(`${gateway.url}/graphql`, '{ imGateway { simulator region } }');
     expect(status.body.data.imGateway).toEqual({ simulator: true, region: null });
+    // The start-up line says the same, and which caller authentication is on.
+    const ready = gateway.logs.lines.map((text) => JSON.parse(text) as Record<string, unknown>).find((line) => line.msg === 'gateway ready');
+    expect(ready).toMatchObject({ simulator: true, auth: 'usersig' });
 
     // `usersig <account>` prints the UserSig alone, so $(…) works.
     const signed = runTs('src/cli.ts', ['usersig', 'bob'], variables);
