@@ -175,7 +175,7 @@ describe('the documented ways to run and use the package', () => {
   it('`npm run simulator` stopped with SIGTERM leaves nothing running (the script execs the simulator)', async () => {
     const started = npmStart(['run', 'simulator'], { SIMULATOR_PORT: '0' });
     let out = '';
-    started.npm.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    started.npm.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
     await until(() => out.includes('IM simulator listening on') || started.npm.exitCode !== null, 'the simulator to start', 120_000);
     const children = spawnSync('ps', ['-o', 'pid=', '--ppid', String(started.npm.pid)], { encoding: 'utf8' }).stdout.trim().split('\n').map(Number);
     expect(children).toHaveLength(1); // the simulator itself, not a shell around it
