@@ -60,9 +60,9 @@ class Connection:
         self.arrived_ms = None  # kernel timestamp of the first bytes of the request being read
 
 
-def respond(conn, payload):
+def respond(conn, payload, status=b'200 OK'):
     body = json.dumps(payload).encode()
-    head = b'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\nconnection: keep-alive\r\n\r\n' % len(body)
+    head = b'HTTP/1.1 %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\nconnection: keep-alive\r\n\r\n' % (status, len(body))
     try:
         conn.sock.setblocking(True)
         conn.sock.sendall(head + body)
@@ -125,6 +125,8 @@ def handle(conn, method, path, body, arrived_ms, read_ms):
             heapq.heappush(replies, answer)
         held.clear()
         return respond(conn, {})
+    if method != 'POST':
+        return respond(conn, {'error': 'not an IM call (IM calls are POSTs)'}, status=b'404 Not Found')  # e.g. the gateway's simulator probe
     request = json.loads(body or b'{}')
     payload = read_reply(path, request)
     if payload is not None:

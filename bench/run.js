@@ -374,30 +374,43 @@ async function startRedis() {
   return { child, url: `redis://127.0.0.1:${port}` };
 }
 
-/** Latency per update: one in-memory gateway, one gateway on Redis, two replicas sharing Redis (same total load). */
+/** Commands the gateways have sent to Redis so far (their `im_gateway_redis_commands_total`; a script call counts once). */
+async function redisCommandsSoFar(gateways) {
+  let total = 0;
+  for (const g of gateways) total += Number(/^im_gateway_redis_commands_total (\d+)/m.exec(await (await fetch(`${g.url}/metrics`)).text())?.[1] ?? 0);
+  return total;
+}
+
+/**
+ * Latency per update and Redis commands per update: one in-memory gateway, one gateway on Redis, two and three
+ * replicas sharing Redis (same total load, distinct members), and three replicas over 50 members, where
+ * updates wait for each other's member leases (woken on release, not polling).
+ */
 async function sharedState() {
   const redis = await startRedis();
   if (redis === undefined) return undefined;
   const im = await startInstantIm();
   const fast = { IM_RATE_LIMIT_PER_SECOND: '10000', IM_COALESCE_WINDOW_MS: '0' };
   const shared = { ...fast, IM_SHARED_STATE: 'redis', REDIS_URL: redis.url };
+  const distinct = (p) => (i) => `r${p}m${i}`;
   const rows = [];
-  for (const [name, envs] of [
-    ['1 gateway, in-memory limiter', [fast]],
-    ['1 gateway, limiter + member order in Redis', [shared]],
-    ['2 replicas sharing Redis', [shared, shared]],
+  for (const [name, envs, member] of [
+    ['1 gateway, in-memory limiter', [fast], distinct],
+    ['1 gateway, limiter + member order in Redis', [shared], distinct],
+    ['2 replicas sharing Redis', [shared, shared], distinct],
+    ['3 replicas sharing Redis', [shared, shared, shared], distinct],
+    ['3 replicas sharing Redis, 50 members (leases contended)', [shared, shared, shared], () => (i) => `hot${i % 50}`],
   ]) {
     const gateways = [];
     for (const env of envs) gateways.push(await startGateway(im.url, env));
     for (const g of gateways) await load(g.url, { connections: 4, duration: 2, member: (i) => `warm${i}` });
+    const commandsBefore = await redisCommandsSoFar(gateways);
     let prefix = 0;
-    const results = await Promise.all(gateways.map((g) => {
-      const p = prefix++;
-      return load(g.url, { connections: 10 / gateways.length, duration: 6, member: (i) => `r${p}m${i}` });
-    }));
+    const results = await Promise.all(gateways.map((g) => load(g.url, { connections: Math.max(1, Math.round(10 / gateways.length)), duration: 6, member: member(prefix++) })));
     const requests = results.reduce((sum, r) => sum + r.requests.total, 0);
     const meanMs = results.reduce((sum, r) => sum + r.latency.mean * r.requests.total, 0) / requests;
-    rows.push({ name, rps: requests / 6, meanMs, p99: Math.max(...results.map((r) => r.latency.p99)), errors: results.reduce((sum, r) => sum + r.errors + r.non2xx, 0) });
+    const commandsPerUpdate = ((await redisCommandsSoFar(gateways)) - commandsBefore) / requests;
+    rows.push({ name, rps: requests / 6, meanMs, p99: Math.max(...results.map((r) => r.latency.p99)), errors: results.reduce((sum, r) => sum + r.errors + r.non2xx, 0), commandsPerUpdate });
     for (const g of gateways) g.child.kill('SIGTERM');
   }
   im.child.kill();
@@ -409,6 +422,7 @@ async function sharedState() {
   console.log(`# im-graphql-gateway benchmark\n\nNode ${process.version}, ${require('node:os').cpus().length} cores, targets ${hasTaskset ? 'pinned to core 1 with taskset' : 'not pinned (no taskset)'}; load generator: autocannon in the harness process.\n`);
   // BENCH_ONLY=reads runs one section (while working on it); the README's tables come from a whole run.
   if (process.env.BENCH_ONLY === 'reads') return printReads(await reads());
+  if (process.env.BENCH_ONLY === 'shared') return console.table(await sharedState());
   if (process.env.BENCH_ONLY === 'migration') {
     const m = await migration(require('node:fs').mkdtempSync(join(require('node:os').tmpdir(), 'bench-migration-')));
     return console.log(JSON.stringify({ ...m, run: { ...m.run, out: m.run.out.slice(-600) } }, null, 1));
@@ -448,9 +462,9 @@ async function sharedState() {
   if (sharedRows === undefined) {
     console.log('No redis-server on this machine: this table needs one (`apt-get install redis-server`).');
   } else {
-    console.log('| setup | req/s | mean latency ms | × in-memory latency | p99 ms | errors |');
-    console.log('|---|---:|---:|---:|---:|---:|');
-    for (const r of sharedRows) console.log(`| ${r.name} | ${r.rps.toFixed(0)} | ${r.meanMs.toFixed(2)} | ${(r.meanMs / sharedRows[0].meanMs).toFixed(2)} | ${r.p99} | ${r.errors} |`);
+    console.log('| setup | req/s | mean latency ms | × in-memory latency | p99 ms | errors | Redis commands per update |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|');
+    for (const r of sharedRows) console.log(`| ${r.name} | ${r.rps.toFixed(0)} | ${r.meanMs.toFixed(2)} | ${(r.meanMs / sharedRows[0].meanMs).toFixed(2)} | ${r.p99} | ${r.errors} | ${r.commandsPerUpdate.toFixed(1)} |`);
   }
   const imp = await bulkImport();
   console.log('\n## Bulk import (import-unread)\n');

@@ -45,6 +45,8 @@ export interface CoreHooks {
   onLimiterWait?: (waitMs: number) => void;
   /** This replica found Redis to be another server than before (restart or failover). */
   onSharedStateReset?: () => void;
+  /** A command was sent to the shared state (Redis). */
+  onRedisCommand?: () => void;
 }
 
 /** What the core needs beyond IM's settings: who may write (the import runs as the app admin). */
@@ -94,7 +96,7 @@ export class GatewayCore {
     if (sharedState.kind === 'redis') {
       // After a reset, the send records of the last guard window (and grants written up to a window late) are gone.
       const resetHolds = { membersMs: leaseLifetimeMs, budgetMs: 2 * GUARD_WINDOW_MS };
-      this.replicas = new ReplicaConnection({ url: sharedState.url, keyPrefix: sharedState.keyPrefix, logger, resetHolds, onReset: hooks.onSharedStateReset });
+      this.replicas = new ReplicaConnection({ url: sharedState.url, keyPrefix: sharedState.keyPrefix, logger, resetHolds, onReset: hooks.onSharedStateReset, onCommand: hooks.onRedisCommand });
     }
 
     const lockout = signatureLockout();

@@ -59,6 +59,12 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  private readonly redisCommands = new Counter({
+    name: `${PREFIX}redis_commands_total`,
+    help: 'Commands this replica sent to the shared state (Redis); a Lua script call counts once.',
+    registers: [this.registry],
+  });
+
   private readonly operationNames = new Set<string>();
 
   constructor() {
@@ -82,6 +88,7 @@ export class GatewayMetrics {
       onLimiterWait: (waitMs) => this.limiterWait.observe(waitMs / 1000),
       onRetry: (_attempt, error) => this.retries.inc({ code: error.code }),
       onSharedStateReset: () => this.sharedStateResets.inc(),
+      onRedisCommand: () => this.redisCommands.inc(),
     };
   }
 

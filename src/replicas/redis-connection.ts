@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { GatewayError, sharedStateUnavailable } from '../errors';
 import { CLAIM_MEMBER, MARK_WRITTEN, RELEASE_MEMBER, RENEW_LEASE, RESERVE_SLOT, RESET_MARKER, SUBMIT_UPDATE, TAKE_SEND } from './scripts';
 import { StateEpoch, type ResetHolds } from './state-epoch';
+import { LeaseReleases } from './lease-releases';
 
 /** A Redis command that takes longer than this fails (the update then fails as retryable). */
 const REDIS_COMMAND_TIMEOUT_MS = 1000;
@@ -16,7 +17,7 @@ export interface ReplicaScripts {
   markWritten(sends: string, id: string): Promise<number>;
   submitUpdate(member: string, value: number, ttlMs: number): Promise<number>;
   claimMember(member: string, lease: string, seq: number, token: string, leaseMs: number, value: number, ttlMs: number): Promise<[number, number | string | null, string | null]>;
-  releaseMember(member: string, lease: string, token: string, appliedSeq: number | '', appliedValue: number | '', holdMs: number, ttlMs: number): Promise<number>;
+  releaseMember(member: string, lease: string, token: string, appliedSeq: number | '', appliedValue: number | '', holdMs: number, ttlMs: number, channel: string): Promise<number>;
   renewLease(lease: string, token: string, leaseMs: number): Promise<number>;
   resetMarker(marker: string, action: 'mark' | 'read', holdMs: number): Promise<[string | null, string]>;
 }
@@ -30,6 +31,8 @@ export interface ReplicaConnectionOptions {
   resetHolds: ResetHolds;
   /** Each reset this replica detected, for metrics. */
   onReset?: () => void;
+  /** Each command sent to Redis (a script call counts once), for metrics: what the shared state costs per update. */
+  onCommand?: () => void;
 }
 
 /**
@@ -44,6 +47,8 @@ export class ReplicaConnection {
   readonly instance = randomUUID();
   /** Whether Redis may have lost recent writes, and so how long shared sends hold. */
   readonly epoch: StateEpoch;
+  /** Wakes updates waiting for a member's lease when it is released. */
+  readonly leaseReleases: LeaseReleases;
   private down = false;
 
   constructor(private readonly options: ReplicaConnectionOptions) {
@@ -76,6 +81,15 @@ export class ReplicaConnection {
       this.down = false;
     });
     this.redis = redis as Redis & ReplicaScripts;
+    const { onCommand } = options;
+    if (onCommand !== undefined) {
+      const send = redis.sendCommand.bind(redis);
+      redis.sendCommand = (...args: Parameters<typeof send>) => {
+        onCommand();
+        return send(...args);
+      };
+    }
+    this.leaseReleases = new LeaseReleases(redis, this.key('leases', 'released'));
     this.epoch = new StateEpoch({
       redis,
       markerKey: this.key('epoch', 'reset'),
@@ -94,7 +108,7 @@ export class ReplicaConnection {
   /** Resolves once connected, or after `timeoutMs` (the gateway starts anyway and reports not ready). */
   async whenReady(timeoutMs: number): Promise<boolean> {
     if (this.redis.status === 'ready') return true;
-    return Promise.race([new Promise<boolean>((resolve) => this.redis.once('ready', () => resolve(true))), sleep(timeoutMs).then(() => false)]);
+    return Promise.race([new Promise<boolean>((resolve) => this.redis.once('ready', () => resolve(true))), sleep(timeoutMs, false, { ref: false })]);
   }
 
   /** Any Redis failure becomes the one retryable error; the gateway never falls back to private limits. */
@@ -113,6 +127,7 @@ export class ReplicaConnection {
   }
 
   close(): void {
+    this.leaseReleases.close();
     this.redis.disconnect();
   }
 }

@@ -94,9 +94,10 @@ end
 return {0, redis.call('PTTL', KEYS[2])}`;
 
 /**
- * Ends my turn: records the sequence number and value IM applied (on success) and releases my lease — or,
- * when a call of mine was abandoned and may still land, keeps it `hold_ms` longer so no replica sends sooner.
- * KEYS[1] the member's hash, KEYS[2] its lease; ARGV token, applied_seq ('' after a failure), applied_value, hold_ms, ttl_ms.
+ * Ends my turn: records the sequence number and value IM applied (on success) and releases my lease, telling
+ * the replicas waiting for it (PUBLISH of the member's key) — or, when a call of mine was abandoned and may
+ * still land, keeps it `hold_ms` longer so no replica sends sooner.
+ * KEYS[1] the member's hash, KEYS[2] its lease; ARGV token, applied_seq ('' after a failure), applied_value, hold_ms, ttl_ms, channel.
  */
 export const RELEASE_MEMBER = `if ARGV[2] ~= '' then
   local applied = tonumber(redis.call('HGET', KEYS[1], 'applied') or '0')
@@ -107,7 +108,12 @@ export const RELEASE_MEMBER = `if ARGV[2] ~= '' then
 end
 if redis.call('GET', KEYS[2]) == ARGV[1] then
   local hold = tonumber(ARGV[4] or '0')
-  if hold > 0 then redis.call('PEXPIRE', KEYS[2], math.ceil(hold)) else redis.call('DEL', KEYS[2]) end
+  if hold > 0 then
+    redis.call('PEXPIRE', KEYS[2], math.ceil(hold))
+  else
+    redis.call('DEL', KEYS[2])
+    redis.call('PUBLISH', ARGV[6], KEYS[1])
+  end
 end
 return 1`;
 

@@ -7,8 +7,11 @@ import type { MemberOrdering, SendUpdate } from './member-order';
 
 /** A member's sequence and last applied value are kept this long after its last update. */
 const MEMBER_STATE_TTL_MS = 60 * 60 * 1000;
-/** How often a replica waiting for another's lease on a member looks again. */
-const LEASE_POLL_MS = 5;
+/**
+ * A replica waiting for another's lease on a member is woken when it is released (pub/sub); it looks again
+ * after this long anyway, in case that message was lost.
+ */
+const LEASE_RECHECK_MS = 250;
 /** While writes hold after a Redis reset, a waiting update looks again this often (a newer reset may extend the hold). */
 const RESET_HOLD_POLL_MS = 250;
 
@@ -64,16 +67,16 @@ export class RedisMemberOrdering implements MemberOrdering {
         const latestSeq = Number(a);
         const value = b === null ? update.unreadCount : Number(b);
         await this.sendHoldingLease(lease, token, () => send({ ...update, unreadCount: value })).catch(async (error: unknown) => {
-          await redis.releaseMember(member, lease, token, '', '', this.holdAfterMs(update), MEMBER_STATE_TTL_MS).catch(() => undefined); // else it expires by itself
+          await redis.releaseMember(member, lease, token, '', '', this.holdAfterMs(update), MEMBER_STATE_TTL_MS, this.connection.leaseReleases.channel).catch(() => undefined); // else it expires by itself
           throw error;
         });
         // IM applied it: that is the answer, even if Redis cannot record it now (the lease then expires by itself
         // and the next holder sends the latest value again).
-        await redis.releaseMember(member, lease, token, latestSeq, value, this.holdAfterMs(update), MEMBER_STATE_TTL_MS).catch(() => undefined);
+        await redis.releaseMember(member, lease, token, latestSeq, value, this.holdAfterMs(update), MEMBER_STATE_TTL_MS, this.connection.leaseReleases.channel).catch(() => undefined);
         return { unreadCount: value, coalesced: latestSeq !== seq };
       }
       if (Date.now() > deadline) throw imUnavailable('another replica held this member for too long');
-      await sleep(Math.min(Math.max(Number(a), 1), LEASE_POLL_MS));
+      await this.connection.leaseReleases.waitFor(member, Math.min(Math.max(Number(a), 1), LEASE_RECHECK_MS));
     }
   }
 

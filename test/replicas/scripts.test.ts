@@ -4,6 +4,7 @@ import { memberKeys } from '../../src/writes/member-order-redis';
 import { redisForTests } from '../support/redis';
 
 const TTL = 60_000;
+const CHANNEL = 'test-released';
 
 // The Lua scripts against a real Redis, one script at a time: what each returns is their contract (scripts.ts).
 describe('the replicas’ Lua scripts', () => {
@@ -92,7 +93,7 @@ describe('the replicas’ Lua scripts', () => {
     expect(await r.renewLease(lease, 'B', 5000)).toBe(0); // only the holder renews
     expect(await r.renewLease(lease, 'A', 5000)).toBe(1);
 
-    await r.releaseMember(member, lease, 'A', second, 7, 0, TTL);
+    await r.releaseMember(member, lease, 'A', second, 7, 0, TTL, CHANNEL);
     expect(await r.claimMember(member, lease, second, 'B', 5000, 7, TTL)).toEqual([1, '7']); // covered by what A applied
     expect(await r.claimMember(member, lease, first, 'C', 5000, 5, TTL)).toEqual([1, '7']);
   });
@@ -113,7 +114,7 @@ describe('the replicas’ Lua scripts', () => {
     await connection.redis.del(member, lease); // what an empty restart leaves
     const newer = await connection.redis.submitUpdate(member, 2, TTL);
     expect(newer).toBeGreaterThan(old);
-    await connection.redis.releaseMember(member, lease, 'A', old, 15, 0, TTL); // A's call of 15 ended after the reset
+    await connection.redis.releaseMember(member, lease, 'A', old, 15, 0, TTL, CHANNEL); // A's call of 15 ended after the reset
     expect(await connection.redis.claimMember(member, lease, newer, 'B', 5000, 2, TTL)).toEqual([2, newer, '2']); // 2 is still to send
     expect(await connection.redis.pttl(member)).toBeGreaterThan(0); // nothing written without its expiry
   });
@@ -126,21 +127,38 @@ describe('the replicas’ Lua scripts', () => {
     await r.del(member); // failover to a replica that had not received these writes
     expect(await r.claimMember(member, lease, newer, 'A', 5000, 2, TTL)).toEqual([2, newer, '2']);
     expect(await r.hmget(member, 'seq', 'value')).toEqual([String(newer), '2']);
-    await r.releaseMember(member, lease, 'A', newer, 2, 0, TTL);
+    await r.releaseMember(member, lease, 'A', newer, 2, 0, TTL, CHANNEL);
     expect(await r.claimMember(member, lease, older, 'B', 5000, 1, TTL)).toEqual([1, '2']); // 1 is older than the applied 2
+  });
+
+  it('RELEASE_MEMBER publishes the member’s key when it frees the lease (waiters wake), not when it holds it', async () => {
+    const subscriber = connection.redis.duplicate({ enableOfflineQueue: true });
+    const heard: string[] = [];
+    subscriber.on('message', (_channel: string, member: string) => heard.push(member));
+    await subscriber.subscribe(CHANNEL);
+    try {
+      const held = await claimedByA('gina', 1);
+      await connection.redis.releaseMember(held.member, held.lease, 'A', '', '', 3000, TTL, CHANNEL); // an abandoned call: held on
+      const freed = await claimedByA('hank', 2);
+      await connection.redis.releaseMember(freed.member, freed.lease, 'A', freed.seq, 2, 0, TTL, CHANNEL);
+      for (let i = 0; i < 100 && heard.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(heard).toEqual([freed.member]);
+    } finally {
+      subscriber.disconnect();
+    }
   });
 
   it('RELEASE_MEMBER after a failure records nothing and frees the lease', async () => {
     const { member, lease, seq } = await claimedByA('carol', 3);
     const { redis: r } = connection;
-    await r.releaseMember(member, lease, 'A', '', '', 0, TTL);
+    await r.releaseMember(member, lease, 'A', '', '', 0, TTL, CHANNEL);
     expect(await r.claimMember(member, lease, seq, 'B', 5000, 3, TTL)).toEqual([2, seq, '3']); // not applied: B sends it again
   });
 
   it('RELEASE_MEMBER with a hold keeps the lease that long: an abandoned call may still land', async () => {
     const { member, lease, seq } = await claimedByA('dave', 4);
     const { redis: r } = connection;
-    await r.releaseMember(member, lease, 'A', '', '', 3000, TTL);
+    await r.releaseMember(member, lease, 'A', '', '', 3000, TTL, CHANNEL);
     const [state, ttl] = await r.claimMember(member, lease, seq, 'B', 5000, 4, TTL);
     expect(state).toBe(0);
     expect(Number(ttl)).toBeGreaterThan(2500);
