@@ -96,7 +96,7 @@ export class GatewayCore {
     if (sharedState.kind === 'redis') {
       // After a reset, the send records of the last guard window (and grants written up to a window late) are gone.
       const resetHolds = { membersMs: leaseLifetimeMs, budgetMs: 2 * GUARD_WINDOW_MS };
-      this.replicas = new ReplicaConnection({ url: sharedState.url, keyPrefix: sharedState.keyPrefix, logger, resetHolds, onReset: hooks.onSharedStateReset, onCommand: hooks.onRedisCommand });
+      this.replicas = new ReplicaConnection({ topology: sharedState.topology, keyPrefix: sharedState.keyPrefix, logger, resetHolds, onReset: hooks.onSharedStateReset, onCommand: hooks.onRedisCommand });
     }
 
     const lockout = signatureLockout();

@@ -72,7 +72,11 @@ describe('loadConfig', () => {
     [{ IM_SECRET_KEY: 'k', IM_SDKAPPID: '1', IM_API_BACKUP_BASE_URL: 'http://b.local' }, 'IM_API_BACKUP_BASE_URL is only used with IM_API_BASE_URL'],
     [{ IM_SECRET_KEY: 'k', IM_SDKAPPID: '1', IM_API_BASE_URL: 'http://a.local', IM_API_BACKUP_BASE_URL: 'b.local' }, 'IM_API_BACKUP_BASE_URL must be an http:// or https:// URL'],
     [{ IM_SHARED_STATE: 'etcd' }, 'IM_SHARED_STATE must be one of: memory, redis'],
-    [{ IM_SHARED_STATE: 'redis' }, 'REDIS_URL is required when IM_SHARED_STATE=redis'],
+    [{ IM_SHARED_STATE: 'redis' }, 'REDIS_URL with IM_SHARED_STATE=redis, set exactly one of REDIS_URL, REDIS_SENTINELS, REDIS_CLUSTER_NODES (none is set)'],
+    [{ IM_SHARED_STATE: 'redis', REDIS_URL: 'redis://a', REDIS_SENTINELS: 'b:26379' }, 'set exactly one of REDIS_URL, REDIS_SENTINELS, REDIS_CLUSTER_NODES (REDIS_URL and REDIS_SENTINELS are all set)'],
+    [{ IM_SHARED_STATE: 'redis', REDIS_SENTINELS: 'a:26379,b' }, 'REDIS_SENTINELS must be host:port,host:port,… (got "b")'],
+    [{ IM_SHARED_STATE: 'redis', REDIS_SENTINELS: 'a:26379' }, 'REDIS_SENTINEL_MASTER is required with REDIS_SENTINELS'],
+    [{ IM_SHARED_STATE: 'redis', REDIS_CLUSTER_NODES: 'a:7000,b:7001' }, 'REDIS_CLUSTER_NODES Redis Cluster is not supported yet'],
     [{ IM_SHARED_STATE: 'redis', REDIS_URL: 'http://x' }, 'REDIS_URL must be a redis:// or rediss:// URL'],
   ])('names the bad variable: %j', (env, message) => {
     expect(problemWith(env)).toContain(message);
@@ -95,8 +99,14 @@ describe('loadConfig', () => {
     expect(loadConfig({}).im.sharedState).toEqual({ kind: 'memory' });
     expect(loadConfig({ IM_SDKAPPID: '1400000001', IM_SECRET_KEY: 'k', IM_SHARED_STATE: 'redis', REDIS_URL: 'redis://:pw@cache:6379/2' }).im.sharedState).toEqual({
       kind: 'redis',
-      url: 'redis://:pw@cache:6379/2',
+      topology: { kind: 'single', url: 'redis://:pw@cache:6379/2' },
       keyPrefix: 'im-gateway:1400000001:',
+    });
+    const sentinel = { IM_SHARED_STATE: 'redis', REDIS_SENTINELS: 's1:26379, s2:26380', REDIS_SENTINEL_MASTER: 'im', REDIS_SENTINEL_PASSWORD: 'sp', REDIS_PASSWORD: 'rp' };
+    expect(loadConfig(sentinel).im.sharedState).toEqual({
+      kind: 'redis',
+      topology: { kind: 'sentinel', sentinels: [{ host: 's1', port: 26379 }, { host: 's2', port: 26380 }], masterName: 'im', sentinelPassword: 'sp', password: 'rp' },
+      keyPrefix: 'im-gateway:simulator:',
     });
   });
 

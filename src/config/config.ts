@@ -6,7 +6,12 @@ import { account, boolean, ConfigError, integer, nonEmpty, oneOf, type Env } fro
 export { ConfigError } from './env';
 
 /** Where replicas keep what they must share: nowhere (one process), or Redis. */
-type SharedStateConfig = { kind: 'memory' } | { kind: 'redis'; url: string; keyPrefix: string };
+/** Where the replicas' Redis is: one instance by URL, or the master a set of Sentinels names (ioredis follows it across failovers). */
+export type RedisTopology =
+  | { kind: 'single'; url: string }
+  | { kind: 'sentinel'; sentinels: Array<{ host: string; port: number }>; masterName: string; sentinelPassword?: string; password?: string };
+
+type SharedStateConfig = { kind: 'memory' } | { kind: 'redis'; topology: RedisTopology; keyPrefix: string };
 
 /** How callers prove who they are. */
 const AUTH_MODES = ['usersig', 'jwt', 'none'] as const;
@@ -184,19 +189,47 @@ function origins(env: Env, production: boolean): string[] {
 function sharedState(env: Env, target: ImTarget): SharedStateConfig {
   const kind = oneOf(env, 'IM_SHARED_STATE', ['memory', 'redis'] as const, 'memory');
   if (kind === 'memory') return { kind };
-  const url = nonEmpty(env, 'REDIS_URL');
-  if (url === undefined) throw new ConfigError('REDIS_URL', 'is required when IM_SHARED_STATE=redis');
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new ConfigError('REDIS_URL', 'must be a redis:// or rediss:// URL');
-  }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new ConfigError('REDIS_URL', 'must be a redis:// or rediss:// URL');
   // Per app by default: Tencent's budget is per SDKAppID, and one Redis may serve several apps.
   const app = target.kind === 'tencent' ? String(target.sdkAppId) : 'simulator';
-  return { kind, url, keyPrefix: nonEmpty(env, 'REDIS_KEY_PREFIX') ?? `im-gateway:${app}:` };
+  return { kind, topology: redisTopology(env), keyPrefix: nonEmpty(env, 'REDIS_KEY_PREFIX') ?? `im-gateway:${app}:` };
 }
+
+/** Exactly one of REDIS_URL, REDIS_SENTINELS (with REDIS_SENTINEL_MASTER) or REDIS_CLUSTER_NODES. */
+function redisTopology(env: Env): RedisTopology {
+  const given = REDIS_TOPOLOGY_VARIABLES.filter((name) => nonEmpty(env, name) !== undefined);
+  if (given.length !== 1) {
+    const which = given.length === 0 ? 'none is set' : `${given.join(' and ')} are all set`;
+    throw new ConfigError(given[0] ?? 'REDIS_URL', `with IM_SHARED_STATE=redis, set exactly one of ${REDIS_TOPOLOGY_VARIABLES.join(', ')} (${which})`);
+  }
+  if (given[0] === 'REDIS_CLUSTER_NODES') {
+    throw new ConfigError('REDIS_CLUSTER_NODES', 'Redis Cluster is not supported yet (every script keeps its keys in one slot, but no cluster drill has been run): use REDIS_URL or REDIS_SENTINELS');
+  }
+  if (given[0] === 'REDIS_URL') {
+    const url = nonEmpty(env, 'REDIS_URL')!;
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new ConfigError('REDIS_URL', 'must be a redis:// or rediss:// URL');
+    }
+    if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new ConfigError('REDIS_URL', 'must be a redis:// or rediss:// URL');
+    return { kind: 'single', url };
+  }
+  const sentinels = nonEmpty(env, 'REDIS_SENTINELS')!
+    .split(',')
+    .map((entry) => {
+      const match = /^\s*([^\s:]+):(\d{1,5})\s*$/.exec(entry);
+      const port = Number(match?.[2]);
+      if (match === null || port < 1 || port > 65535) throw new ConfigError('REDIS_SENTINELS', `must be host:port,host:port,… (got ${JSON.stringify(entry.trim().slice(0, 100))})`);
+      return { host: match[1], port };
+    });
+  const masterName = nonEmpty(env, 'REDIS_SENTINEL_MASTER');
+  if (masterName === undefined) throw new ConfigError('REDIS_SENTINEL_MASTER', 'is required with REDIS_SENTINELS: the master name the Sentinels monitor');
+  return { kind: 'sentinel', sentinels, masterName, sentinelPassword: nonEmpty(env, 'REDIS_SENTINEL_PASSWORD'), password: nonEmpty(env, 'REDIS_PASSWORD') };
+}
+
+/** The ways to name the replicas' Redis (redisTopology). */
+const REDIS_TOPOLOGY_VARIABLES = ['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_CLUSTER_NODES'] as const;
 
 function apolloGraphOs(env: Env): Config['apolloGraphOs'] {
   const key = nonEmpty(env, 'APOLLO_KEY');

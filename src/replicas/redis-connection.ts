@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import Redis from 'ioredis';
+import Redis, { type RedisOptions } from 'ioredis';
+import type { RedisTopology } from '../config/config';
 import type { Logger } from 'pino';
 import { GatewayError, sharedStateUnavailable } from '../errors';
 import { CLAIM_MEMBER, MARK_WRITTEN, RELEASE_MEMBER, RENEW_LEASE, RESERVE_SLOT, RESET_MARKER, SUBMIT_UPDATE, TAKE_SEND } from './scripts';
@@ -23,7 +24,8 @@ export interface ReplicaScripts {
 }
 
 export interface ReplicaConnectionOptions {
-  url: string;
+  /** One instance by URL, or the master Sentinels name (ioredis asks them, and follows the master across failovers). */
+  topology: RedisTopology;
   /** Keys start with this; one Redis can serve several apps. */
   keyPrefix: string;
   logger: Logger;
@@ -52,14 +54,28 @@ export class ReplicaConnection {
   private down = false;
 
   constructor(private readonly options: ReplicaConnectionOptions) {
-    const redis = new Redis(options.url, {
+    const common: RedisOptions = {
       // Fail at once while disconnected instead of queueing: an update must not hang on a dead Redis.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
       retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
       connectionName: 'im-graphql-gateway',
-    });
+    };
+    const { topology } = options;
+    const redis =
+      topology.kind === 'single'
+        ? new Redis(topology.url, common)
+        : new Redis({
+            ...common,
+            sentinels: topology.sentinels,
+            name: topology.masterName,
+            sentinelPassword: topology.sentinelPassword,
+            password: topology.password,
+            // A failover is noticed at once (the Sentinels' +switch-master), not at the next failed command.
+            failoverDetector: true,
+            sentinelRetryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+          });
     const scripts: Array<[keyof ReplicaScripts, number, string]> = [
       ['reserveSlot', 1, RESERVE_SLOT],
       ['takeSend', 2, TAKE_SEND],
@@ -74,10 +90,10 @@ export class ReplicaConnection {
     redis.on('error', (error: Error) => {
       if (this.down) return; // once per outage; reconnects are retried quietly
       this.down = true;
-      options.logger.error({ err: error, redis: redactedUrl(options.url) }, 'REDIS UNREACHABLE: updates fail as IM_UNAVAILABLE (retryable) and /readyz reports not ready until it returns');
+      options.logger.error({ err: error, redis: describe(topology) }, 'REDIS UNREACHABLE: updates fail as IM_UNAVAILABLE (retryable) and /readyz reports not ready until it returns');
     });
     redis.on('ready', () => {
-      if (this.down) options.logger.warn({ redis: redactedUrl(options.url) }, 'Redis connection restored: shared limits and member ordering are back');
+      if (this.down) options.logger.warn({ redis: describe(topology) }, 'Redis connection restored: shared limits and member ordering are back');
       this.down = false;
     });
     this.redis = redis as Redis & ReplicaScripts;
@@ -130,6 +146,11 @@ export class ReplicaConnection {
     this.leaseReleases.close();
     this.redis.disconnect();
   }
+}
+
+/** Where Redis is, for logs: the URL without its password, or the master name and its Sentinels. */
+function describe(topology: RedisTopology): string {
+  return topology.kind === 'single' ? redactedUrl(topology.url) : `Sentinel master ${topology.masterName} via ${topology.sentinels.map(({ host, port }) => `${host}:${port}`).join(',')}`;
 }
 
 function redactedUrl(url: string): string {

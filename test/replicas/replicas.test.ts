@@ -89,7 +89,7 @@ describe('three replicas sharing one Redis (real processes)', () => {
   it('a same-member burst across replicas: calls never overlap, the last update sent wins, one call per replica at most', async () => {
     // IM holds its answers while the burst comes in, so every update is inside the replicas while the first call
     // is at IM: a condition, not a race between the intake and IM's reply time.
-    const connection = new ReplicaConnection({ url: redis.url, keyPrefix: redis.keyPrefix, logger: createLogger({ level: 'silent' }), resetHolds: NO_HOLDS });
+    const connection = new ReplicaConnection({ topology: { kind: 'single', url: redis.url }, keyPrefix: redis.keyPrefix, logger: createLogger({ level: 'silent' }), resetHolds: NO_HOLDS });
     onCleanup(() => connection.close());
     expect(await connection.whenReady(5000)).toBe(true);
     const stamped = async () => Number((await connection.redis.hget(memberKeys(connection, { groupId: GROUP, memberAccount: 'burst' }).member, 'stamps')) ?? 0);

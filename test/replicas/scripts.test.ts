@@ -12,7 +12,7 @@ describe('the replicas’ Lua scripts', () => {
   let connection: ReplicaConnection;
   beforeAll(async () => {
     redis = await redisForTests();
-    connection = new ReplicaConnection({ url: redis.url, keyPrefix: redis.keyPrefix, logger: createLogger({ level: 'silent' }), resetHolds: { membersMs: 0, budgetMs: 0 } });
+    connection = new ReplicaConnection({ topology: { kind: 'single', url: redis.url }, keyPrefix: redis.keyPrefix, logger: createLogger({ level: 'silent' }), resetHolds: { membersMs: 0, budgetMs: 0 } });
     expect(await connection.whenReady(5000)).toBe(true);
   });
   afterAll(async () => {
