@@ -63,6 +63,16 @@ describe('a Redis that restarts empty loses no update (three replica processes)'
     for (let v = 11; v <= 15; v++) await expectOk(send(v % 3, memberAccount, v), v);
   }
 
+  /** The history, then v=1 through replica 0, at IM and held there (IM answers it on im.release()). */
+  async function historyThenV1HeldAtIm(memberAccount: string): Promise<{ first: Promise<{ body: any }> }> {
+    await history(memberAccount);
+    await im.hold();
+    onCleanup(() => im.release());
+    const first = send(0, memberAccount, 1);
+    await until(async () => (await setCallsFor(memberAccount)).includes(1), 'v=1 at IM');
+    return { first }; // still unanswered: the test decides when IM answers
+  }
+
   /** v = 2…7 through replicas 1 and 2, one after another: each answered OK, each at IM, IM ending at 7. */
   async function laterUpdatesReachIm(memberAccount: string, firstOfThem = 2): Promise<void> {
     for (let v = firstOfThem; v <= 7; v++) await expectOk(send(1 + (v % 2), memberAccount, v), v);
@@ -73,11 +83,7 @@ describe('a Redis that restarts empty loses no update (three replica processes)'
   }
 
   it('restart while v=1 is at IM: v=1 answered OK, and v=2…7 each reach IM only after it, IM ending at 7', async () => {
-    await history('mid');
-    await im.hold();
-    onCleanup(() => im.release());
-    const first = send(0, 'mid', 1);
-    await until(async () => (await setCallsFor('mid')).includes(1), 'v=1 at IM');
+    const { first } = await historyThenV1HeldAtIm('mid');
     await restartRedisEmpty();
     // Replica 1 takes v=2 while v=1 is still at IM under a lease the restart erased: it must not send it yet.
     const second = send(1, 'mid', 2);
@@ -99,11 +105,7 @@ describe('a Redis that restarts empty loses no update (three replica processes)'
   }, 90_000);
 
   it('Redis down when IM answers v=1, back empty: v=1 is answered OK (IM applied it), and v=2…7 each reach IM', async () => {
-    await history('answer');
-    await im.hold();
-    onCleanup(() => im.release());
-    const first = send(0, 'answer', 1);
-    await until(async () => (await setCallsFor('answer')).includes(1), 'v=1 at IM');
+    const { first } = await historyThenV1HeldAtIm('answer');
     await redis.stop();
     await im.release(); // IM answers while replica 0 cannot record it in Redis
     await expectOk(first, 1);

@@ -30,8 +30,7 @@ class RedisSendBudget implements SendBudget {
     callsPerSecond: number,
     private readonly pendingMs = DEFAULT_IM_TIMEOUT_MS,
   ) {
-    this.tat = connection.key(`rl:${command}`, 'tat');
-    this.sends = connection.key(`rl:${command}`, 'sends');
+    ({ tat: this.tat, sends: this.sends } = budgetKeys(connection, command));
     this.intervalMs = pacingIntervalMs(callsPerSecond);
     this.toleranceMs = pacingToleranceMs(callsPerSecond);
     this.limit = Math.max(1, Math.floor(callsPerSecond));
@@ -77,6 +76,11 @@ class RedisSendBudget implements SendBudget {
     this.lastGrantAt = now;
     this.contended = false;
   }
+}
+
+/** A command's shared budget: its GCRA time and its sorted set of sends, in one Cluster slot (TAKE_SEND uses both). */
+export function budgetKeys(connection: ReplicaConnection, command: ImCommand): { tat: string; sends: string } {
+  return { tat: connection.key(`rl:${command}`, 'tat'), sends: connection.key(`rl:${command}`, 'sends') };
 }
 
 /** The limiter replicas share: one queue per process over a {@link RedisSendBudget}. */
