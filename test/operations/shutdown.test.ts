@@ -100,8 +100,8 @@ describe('the shutdown report is true', () => {
   it('UNSENT never names an update IM received: the wire closes before the list is made (5 deadlines hit mid-burst, real processes)', async () => {
     for (let run = 0; run < 5; run++) {
       const fake = new FakeIm(() => ({ json: OK_REPLY, delayMs: 300 }));
-      // 1,000 calls/s: the limiter grants a call every millisecond, so a grant while the report is written would show.
-      const { gateway, base } = await startGateway(await fake.start(), { IM_RATE_LIMIT_PER_SECOND: '1000', SHUTDOWN_TIMEOUT_MS: '300', IM_TIMEOUT_MS: '5000' });
+      // 400 calls/s: a grant every 2.5 ms, so one made while the report is written would show; slow enough that most are queued.
+      const { gateway, base } = await startGateway(await fake.start(), { IM_RATE_LIMIT_PER_SECOND: '400', SHUTDOWN_TIMEOUT_MS: '300', IM_TIMEOUT_MS: '5000' });
       onCleanup(async () => {
         gateway.child.kill('SIGKILL');
         await fake.close();
