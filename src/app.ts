@@ -59,6 +59,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     () => core.limiterQueueLength,
     () => core.coalescer.pendingUpdates,
   );
+  metrics.observeDegraded(() => core.degradedReason() !== undefined);
 
   // Callers' UserSigs are checked against the app the gateway calls IM for (the simulator's, on the simulator).
   const authenticate = createAuthenticator(config.auth, endpoint, config.im.adminIdentifier);
@@ -72,6 +73,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   const http = new GatewayHttpServer({
     graphql: graphqlHandler(apollo, config.maxRequestBodyBytes, contextFor),
     notReadyReason: () => core.notReadyReason(),
+    degradedReason: () => core.degradedReason(),
     metrics: async () => ({ contentType: metrics.registry.contentType, text: await metrics.registry.metrics() }),
     corsOrigins: config.corsOrigins,
     limits: config.http,

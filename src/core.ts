@@ -12,10 +12,12 @@ import { rateLimit } from './outbound/rate-limit';
 import { retry } from './outbound/retry';
 import { signatureLockout } from './outbound/signature-lockout';
 import { sendGate } from './outbound/send-gate';
+import { DegradableRateLimiter } from './outbound/limiter/degradable';
+import { ReplicaRegistry } from './replicas/replica-registry';
 import { ReplicaConnection } from './replicas/redis-connection';
 import { AdminUserSig } from './tencent/admin-usersig';
 import { ImHttpClient } from './tencent/client';
-import { chainHooks, ImApi, type CallHooks, type ImCommand } from './tencent/commands';
+import { chainHooks, ImApi, ImCommand, type CallHooks } from './tencent/commands';
 import { memberKey, type GroupMemberRef, type UnreadCountUpdate } from './domain/member';
 import { queueFull } from './errors';
 import { GUARD_WINDOW_MS, pacingIntervalMs } from './outbound/limiter/limiter';
@@ -73,6 +75,8 @@ export class GatewayCore {
   private readonly limiters = new Map<ImCommand, RateLimiter>();
   private readonly replicas?: ReplicaConnection;
   private readonly gate = sendGate();
+  /** The replicas sharing Redis, counted by heartbeat: each one's share of the budget while Redis is unreachable. */
+  private readonly registry?: ReplicaRegistry;
 
   constructor(
     readonly endpoint: ImEndpoint,
@@ -97,6 +101,7 @@ export class GatewayCore {
       // After a reset, the send records of the last guard window (and grants written up to a window late) are gone.
       const resetHolds = { membersMs: leaseLifetimeMs, budgetMs: 2 * GUARD_WINDOW_MS };
       this.replicas = new ReplicaConnection({ topology: sharedState.topology, keyPrefix: sharedState.keyPrefix, logger, resetHolds, onReset: hooks.onSharedStateReset, onCommand: hooks.onRedisCommand });
+      this.registry = new ReplicaRegistry(this.replicas);
     }
 
     const lockout = signatureLockout();
@@ -154,9 +159,17 @@ export class GatewayCore {
     return this.replicas === undefined ? true : this.replicas.whenReady(timeoutMs);
   }
 
-  /** Undefined when ready to take traffic; otherwise why not (shared state unreachable). */
+  /**
+   * Undefined when ready to take traffic; otherwise why not: shared state never reached since start (the
+   * replica count, and so this replica's share of the budget, is unknown).
+   */
   notReadyReason(): string | undefined {
-    return this.replicas?.notReadyReason();
+    return this.registry?.everSeen === false ? this.replicas?.notReadyReason() : undefined;
+  }
+
+  /** Undefined unless degraded: Redis unreachable after it was reached, so writes fail fast and reads go on at this replica's share. */
+  degradedReason(): string | undefined {
+    return this.registry?.everSeen === true ? this.replicas?.notReadyReason() : undefined;
   }
 
   /**
@@ -180,6 +193,7 @@ export class GatewayCore {
    */
   async close(options: { abandon?: boolean } = {}): Promise<void> {
     this.gate.refuseHeld();
+    this.registry?.close();
     await (options.abandon === true ? this.client.destroy() : this.client.close());
     this.replicas?.close();
   }
@@ -189,7 +203,14 @@ export class GatewayCore {
     let limiter = this.limiters.get(command);
     if (limiter === undefined) {
       const options = { callsPerSecond: this.settings.rateLimitPerSecond, maxQueueWaitMs: this.settings.maxQueueWaitMs, onWait, pendingMs: this.settings.timeoutMs };
-      limiter = this.replicas === undefined ? new PacingRateLimiter(options) : new RedisRateLimiter(this.replicas, command, options);
+      const { replicas, registry } = this;
+      if (replicas === undefined || registry === undefined) limiter = new PacingRateLimiter(options);
+      else {
+        const shared = new RedisRateLimiter(replicas, command, options);
+        // Reads go on while Redis is unreachable, on this replica's share of the budget; writes fail fast.
+        const share = () => new PacingRateLimiter({ ...options, callsPerSecond: Math.max(1, Math.floor(options.callsPerSecond / registry.lastSeen)) });
+        limiter = command === ImCommand.SET_UNREAD_MSG_NUM ? shared : new DegradableRateLimiter(shared, share, () => replicas.notReadyReason() !== undefined);
+      }
       this.limiters.set(command, limiter);
     }
     return limiter;

@@ -19,6 +19,8 @@ export interface Routes {
   graphql(request: IncomingMessage, response: ServerResponse, requestId: string): Promise<void>;
   /** Undefined when ready; otherwise why not. */
   notReadyReason(): string | undefined;
+  /** Undefined unless serving degraded (still ready: 200, with the reason in the body). */
+  degradedReason(): string | undefined;
   metrics(): Promise<{ contentType: string; text: string }>;
   corsOrigins: readonly string[];
   logger: Logger;
@@ -95,6 +97,9 @@ export class GatewayHttpServer {
     if (this.draining) return sendJson(response, 503, { status: 'draining' });
     const reason = this.routes.notReadyReason();
     if (reason !== undefined) return sendJson(response, 503, { status: 'not ready', reason });
+    // Degraded is still ready: the balancer keeps routing, and callers get the gateway's own coded errors.
+    const degraded = this.routes.degradedReason();
+    if (degraded !== undefined) return sendJson(response, 200, { status: 'degraded', reason: degraded });
     sendJson(response, 200, { status: 'ready' });
   }
 

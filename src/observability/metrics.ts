@@ -77,6 +77,11 @@ export class GatewayMetrics {
     this.liveGauge('coalescer_pending_updates', 'Updates accepted and not yet answered.', pendingUpdates);
   }
 
+  /** 1 while serving degraded: Redis unreachable, writes failing fast, reads on this replica's share. */
+  observeDegraded(degraded: () => boolean): void {
+    this.liveGauge('degraded', 'Whether the gateway serves degraded (1): its shared state (Redis) is unreachable; writes fail fast, reads go on.', () => (degraded() ? 1 : 0));
+  }
+
   /** The upstream hooks that feed these metrics. */
   coreHooks(): Required<CoreHooks> {
     return {

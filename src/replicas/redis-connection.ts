@@ -4,7 +4,7 @@ import Redis, { type RedisOptions } from 'ioredis';
 import type { RedisTopology } from '../config/config';
 import type { Logger } from 'pino';
 import { GatewayError, sharedStateUnavailable } from '../errors';
-import { CLAIM_MEMBER, MARK_WRITTEN, RELEASE_MEMBER, RENEW_LEASE, RESERVE_SLOT, RESET_MARKER, SUBMIT_UPDATE, TAKE_SEND } from './scripts';
+import { CLAIM_MEMBER, HEARTBEAT, MARK_WRITTEN, RELEASE_MEMBER, RENEW_LEASE, RESERVE_SLOT, RESET_MARKER, SUBMIT_UPDATE, TAKE_SEND } from './scripts';
 import { StateEpoch, type ResetHolds } from './state-epoch';
 import { LeaseReleases } from './lease-releases';
 
@@ -21,6 +21,7 @@ export interface ReplicaScripts {
   releaseMember(member: string, lease: string, token: string, appliedSeq: number | '', appliedValue: number | '', holdMs: number, ttlMs: number, channel: string): Promise<number>;
   renewLease(lease: string, token: string, leaseMs: number): Promise<number>;
   resetMarker(marker: string, action: 'mark' | 'read', holdMs: number): Promise<[string | null, string]>;
+  heartbeat(replicas: string, instance: string, seenForMs: number): Promise<number>;
 }
 
 export interface ReplicaConnectionOptions {
@@ -85,12 +86,13 @@ export class ReplicaConnection {
       ['releaseMember', 2, RELEASE_MEMBER],
       ['renewLease', 1, RENEW_LEASE],
       ['resetMarker', 1, RESET_MARKER],
+      ['heartbeat', 1, HEARTBEAT],
     ];
     for (const [name, numberOfKeys, lua] of scripts) redis.defineCommand(name, { numberOfKeys, lua });
     redis.on('error', (error: Error) => {
       if (this.down) return; // once per outage; reconnects are retried quietly
       this.down = true;
-      options.logger.error({ err: error, redis: describe(topology) }, 'REDIS UNREACHABLE: updates fail as IM_UNAVAILABLE (retryable) and /readyz reports not ready until it returns');
+      options.logger.error({ err: error, redis: describe(topology) }, 'REDIS UNREACHABLE: updates fail as IM_UNAVAILABLE (retryable); reads go on, each replica on its share of the budget; /readyz says degraded until it returns');
     });
     redis.on('ready', () => {
       if (this.down) options.logger.warn({ redis: describe(topology) }, 'Redis connection restored: shared limits and member ordering are back');

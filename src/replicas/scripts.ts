@@ -126,6 +126,16 @@ export const RESET_MARKER = `${NOW_MS}
 if ARGV[1] == 'mark' then redis.call('SET', KEYS[1], string.format('%.0f', now), 'PX', ARGV[2]) end
 return {redis.call('GET', KEYS[1]) or false, string.format('%.0f', now)}`;
 
+/**
+ * A replica is alive: scored by when it stops counting (Redis's clock); the others that stopped are dropped.
+ * KEYS[1] the replicas' sorted set; ARGV instance, seen_for_ms. Returns how many replicas count now.
+ */
+export const HEARTBEAT = `${NOW_MS}
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.0f', now))
+redis.call('ZADD', KEYS[1], string.format('%.0f', now + tonumber(ARGV[2])), ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return redis.call('ZCARD', KEYS[1])`;
+
 /** Extends my lease while my call is still running. KEYS[1] the lease; ARGV token, lease_ms. */
 export const RENEW_LEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0`;

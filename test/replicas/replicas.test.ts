@@ -123,21 +123,25 @@ describe('three replicas sharing one Redis (real processes)', () => {
 });
 
 describe('Redis going away and coming back', () => {
-  it('answers IM_UNAVAILABLE (retryable) with no IM call and not ready; recovers by itself, holding writes after the empty restart', async () => {
+  it('while Redis is gone: writes IM_UNAVAILABLE (retryable, no IM call), reads answered on this replica’s share, /readyz 200 degraded; recovers by itself, holding writes after the empty restart', async () => {
     const redis = await TestRedis.start();
     const im = okIm();
     // Short IM timeout and retry deadline: the hold after a reset is their sum plus the 5 s an abandoned call may take to land.
     const gateway = await startTestGateway({ IM_SHARED_STATE: 'redis', REDIS_URL: redis.url, SHUTDOWN_TIMEOUT_MS: '3000', IM_TIMEOUT_MS: '1000', IM_RETRY_DEADLINE_MS: '500' }, await im.start());
     const update = (memberAccount: string, unreadCount: number) =>
       gateway.graphql(SET_UNREAD, { input: { groupId: GROUP, memberAccount, unreadCount } });
-    const ready = async () => (await fetch(`${gateway.url}/readyz`)).status;
+    const readiness = async () => {
+      const response = await fetch(`${gateway.url}/readyz`);
+      return { status: response.status, body: (await response.json()) as { status: string; reason?: string } };
+    };
+    const degradedGauge = async () => Number(/^im_gateway_degraded (\d)$/m.exec(await (await fetch(`${gateway.url}/metrics`)).text())?.[1]);
     onCleanup(async () => {
       await gateway.stop();
       await im.close();
       await redis.stop();
     });
     expect((await update('before', 1)).body.errors).toBeUndefined();
-    expect(await ready()).toBe(200);
+    await until(async () => (await readiness()).body.status === 'ready', 'ready (a heartbeat counted the replicas)');
 
     await redis.stop();
     const during = await Promise.all(Array.from({ length: 20 }, (_, i) => update(`during${i}`, i)));
@@ -145,14 +149,19 @@ describe('Redis going away and coming back', () => {
       expect(response.body.errors[0].extensions).toMatchObject({ code: 'IM_UNAVAILABLE', retryable: true });
     }
     expect(im.requestsFor(ImCommand.SET_UNREAD_MSG_NUM).map((request) => request.body.Member_Account)).toEqual(['before']);
-    expect(await ready()).toBe(503);
+    // Reads need no member order: a group's type is read from IM on this replica's share of the budget.
+    const read = await gateway.graphql('{ group(id: "@TGS#READWHILEDOWN") { type } }');
+    expect(read.body).toEqual({ data: { group: { type: 'Public' } } });
+    expect(im.requestsFor(ImCommand.GET_GROUP_INFO).map((request) => request.body.GroupIdList)).toContainEqual(['@TGS#READWHILEDOWN']);
+    // The balancer keeps routing: 200, and the body and a metric say degraded.
+    expect(await readiness()).toEqual({ status: 200, body: { status: 'degraded', reason: expect.stringContaining('Redis') } });
+    expect(await degradedGauge()).toBe(1);
     // Logged when the first reconnect fails (ioredis retries after 100 ms).
-    for (let i = 0; i < 100 && !gateway.logs.text.includes('REDIS UNREACHABLE'); i++) await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(gateway.logs.text).toContain('REDIS UNREACHABLE');
+    await until(() => gateway.logs.text.includes('REDIS UNREACHABLE'), 'the outage logged');
 
     await redis.restart();
-    for (let i = 0; i < 100 && (await ready()) !== 200; i++) await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(await ready()).toBe(200);
+    await until(async () => (await readiness()).body.status === 'ready', 'ready again');
+    expect(await degradedGauge()).toBe(0);
     const restartedAt = Date.now();
     expect((await update('after', 3)).body.errors).toBeUndefined();
     // Redis came back empty (another run_id): leases may be lost, so the write waited out the hold (6.5 s from detection).
