@@ -3,12 +3,13 @@ import type { RawUpdate } from '../domain/ids';
 import { memberKey, type UnreadCountOutcome, type UnreadCountUpdate } from '../domain/member';
 import { clientErrorOf, GatewayError, GatewayErrorCode, type ClientError } from '../errors';
 import { validUpdate } from '../writes/set-unread-count';
-import { checkpointPathFor, fingerprint, readCheckpoint, sameInput, writeCheckpoint, type Checkpoint, type InputFingerprint } from './checkpoint';
-import { ImportLedger, type Entry, type LedgerCounts, type RowOutcome } from './ledger';
+import { checkpointPathFor, fingerprint, writeCheckpoint, type Checkpoint } from './checkpoint';
+import type { Entry, ImportLedger, RowOutcome } from './ledger';
 import type { RowCheck } from './row-check';
+import { Semaphore, Turns } from '../lib/concurrency';
+import { startingPoint } from './starting-point';
 import type { ProgressReporter } from './progress';
-import { RejectsFile } from './rejects';
-import { ImportFileError, ImportUsageError, readRows, type ImportFormat, type InputRow } from './rows';
+import { ImportFileError, readRows, type ImportFormat, type InputRow } from './rows';
 
 /**
  * What an import sends valid rows through: the gateway's own write use case, as the app admin (group-type
@@ -60,13 +61,6 @@ interface Processed {
   unavailable?: boolean;
 }
 
-/** Where a run starts: the first line to send, the rejects file, and the counts carried over from earlier runs. */
-interface StartingPoint {
-  ledger: ImportLedger;
-  skipThrough: number;
-  carried: LedgerCounts;
-}
-
 /**
  * One bulk import: streams the file, validates each row with the mutation's own rules, sends valid rows
  * through the sink, and keeps the books in an {@link ImportLedger}: the checkpoint names the line through
@@ -94,8 +88,8 @@ export class ImportRun {
   /** Rows in flight (read-ahead included), and rows being written: two bounds, so Ctrl-C never waits for the read-ahead's writes. */
   private readonly rows: Semaphore;
   private readonly writes: Semaphore;
-  /** The last row in flight per member: a member listed twice is checked and written in file order. */
-  private readonly memberTail = new Map<string, Promise<unknown>>();
+  /** A member listed twice is checked and written in file order. */
+  private readonly memberTurns = new Turns();
   /** Rows left not done (Ctrl-C before their write, or a fatal stop): the run is not complete. */
   private notDone = 0;
 
@@ -126,7 +120,7 @@ export class ImportRun {
       throw new ImportFileError(`cannot read ${file}: ${error.code ?? error.message}`);
     });
     const { size: totalBytes } = await stat(file);
-    const { ledger, skipThrough, carried } = await this.startingPoint(input, checkpointPath);
+    const { ledger, skipThrough, carried } = await startingPoint(this.options, input, checkpointPath);
     const save = (complete: boolean): void => {
       if (checkpointPath === undefined) return;
       const checkpoint: Checkpoint = {
@@ -192,35 +186,6 @@ export class ImportRun {
     };
   }
 
-  /** A fresh start, or (with --resume) the checkpoint's line, counts and rejects file, cut back to match it. */
-  private async startingPoint(input: InputFingerprint, checkpointPath: string | undefined): Promise<StartingPoint> {
-    const { file, rejectsPath, resume } = this.options;
-    const previous = checkpointPath === undefined ? undefined : await readCheckpoint(checkpointPath).catch((error: Error) => {
-      throw new ImportUsageError(error.message);
-    });
-    if (!resume) {
-      if (previous !== undefined && !previous.complete) {
-        throw new ImportUsageError(
-          `an interrupted import of this file stopped after line ${previous.doneThroughLine}: pass --resume to continue it, or delete ${checkpointPath} to start over`,
-        );
-      }
-      const carried = { applied: 0, matching: 0, rejected: 0 };
-      return { ledger: new ImportLedger(RejectsFile.create(rejectsPath), 0, carried), skipThrough: 0, carried };
-    }
-    if (previous === undefined) throw new ImportUsageError(`nothing to resume: ${checkpointPath ?? 'a dry run'} does not exist`);
-    if (!sameInput(previous.input, input)) {
-      throw new ImportUsageError(`${file} changed since the checkpoint was written (its SHA-256 differs); it cannot be resumed. Delete ${checkpointPath} to start over`);
-    }
-    let rejects: RejectsFile;
-    try {
-      rejects = RejectsFile.resume(rejectsPath, previous.rejectsBytes);
-    } catch (error) {
-      throw new ImportUsageError(`${(error as Error).message}; it cannot be resumed`);
-    }
-    const carried = { applied: previous.applied, matching: previous.matching ?? 0, rejected: previous.rejected };
-    return { ledger: new ImportLedger(rejects, previous.doneThroughLine, carried), skipThrough: previous.doneThroughLine, carried };
-  }
-
   /** Books a row's outcome; IM_UNAVAILABLE ones wait in the streak (see {@link unavailableStreak}). */
   private settle(ledger: ImportLedger, entry: Entry, { outcome, sentAs, unavailable }: Processed): void {
     if (outcome.kind === 'not-done') this.notDone += 1;
@@ -251,18 +216,7 @@ export class ImportRun {
       return { outcome: this.rejection(row, GatewayErrorCode.BAD_USER_INPUT, (error as Error).message) };
     }
     // One member's rows go in file order: a later row is checked only once the earlier one is at IM.
-    const key = memberKey(update);
-    const previous = this.memberTail.get(key);
-    const turn = (previous ?? Promise.resolve()).then(() => this.send(row, update));
-    const tail = turn.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.memberTail.set(key, tail);
-    void tail.then(() => {
-      if (this.memberTail.get(key) === tail) this.memberTail.delete(key);
-    });
-    return turn;
+    return this.memberTurns.run(memberKey(update), () => this.send(row, update));
   }
 
   /** Reads the row's member first (unless --write-all), then writes it when IM does not already hold its value. */
@@ -332,20 +286,3 @@ export class ImportRun {
   }
 }
 
-/** A counting semaphore: first come, first served. */
-class Semaphore {
-  private held = 0;
-  private readonly waiters: Array<() => void> = [];
-
-  constructor(private readonly size: number) {}
-
-  async acquire(): Promise<void> {
-    while (this.held >= this.size) await new Promise<void>((resolve) => this.waiters.push(resolve));
-    this.held += 1;
-  }
-
-  release(): void {
-    this.held -= 1;
-    this.waiters.shift()?.();
-  }
-}
