@@ -43,6 +43,8 @@ export interface StateEpochOptions {
  */
 export class StateEpoch {
   private runId?: string;
+  /** A connection was made before this one: a reconnect may reach another server. */
+  private connectedBefore = false;
   /** Bumped on every close: a check that finishes after a newer close is stale. */
   private generation = 0;
   private verified = false;
@@ -68,13 +70,17 @@ export class StateEpoch {
 
   private async check(generation: number): Promise<void> {
     const { redis, markerKey, mark, holds, logger } = this.options;
+    const first = !this.connectedBefore;
+    this.connectedBefore = true;
     try {
       const runId = /^run_id:(\w+)/m.exec(await redis.info('server'))?.[1];
-      // Without a run_id (a proxy that hides it), every reconnect counts as a possible reset.
-      const changed = this.runId !== undefined && (runId === undefined || runId !== this.runId);
+      // After the first connection, a reconnect counts as a possible reset unless it reaches the server seen
+      // before: without a run_id (a proxy that hides it), or with none known yet (an earlier check that did
+      // not finish), it does.
+      const changed = !first && (runId === undefined || this.runId === undefined || runId !== this.runId);
       const [resetAt, now] = await mark(markerKey, changed ? 'mark' : 'read', holds.membersMs);
       if (generation !== this.generation) return;
-      this.runId = runId ?? '';
+      this.runId = runId;
       if (resetAt !== null) {
         const sinceReset = Number(now) - Number(resetAt);
         for (const kind of Object.keys(holds) as HoldKind[]) {
@@ -93,9 +99,16 @@ export class StateEpoch {
       // The connection went again mid-check: the next 'ready' checks anew. Anything else (INFO refused):
       // assume the worst once, hold, and go on.
       if (generation !== this.generation || redis.status !== 'ready') return;
-      logger.error({ err: error }, 'could not tell whether Redis was reset (INFO server failed): holding writes as after a reset');
+      // E.g. READONLY: a failover's new master not promoted yet. Hold as after a reset, and say so.
       for (const kind of Object.keys(holds) as HoldKind[]) this.holdUntil[kind] = Math.max(this.holdUntil[kind], Date.now() + holds[kind]);
       this.verified = true;
+      this.runId = undefined; // the next check compares with nothing: a reconnect then counts as a reset again
+      if (first) {
+        logger.error({ err: error }, 'could not tell whether Redis was reset (its check failed): holding writes as after a reset');
+        return;
+      }
+      this.options.onReset?.();
+      logger.warn({ err: error, holdMembersMs: holds.membersMs, holdBudgetMs: holds.budgetMs }, 'SHARED STATE RESET assumed: Redis could not be checked after a reconnect (e.g. a failover under way); writes hold as after a reset');
     }
   }
 }
