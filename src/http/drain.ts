@@ -3,6 +3,11 @@ import type { GatewayHttpServer } from './server';
 
 /** While draining, idle keep-alive connections are closed this often, so clients reconnect elsewhere. */
 const DRAIN_POLL_MS = 100;
+/**
+ * Idle keep-alive connections are left alone this long after the drain starts: a client may be sending its
+ * next request on one just as it is closed (ECONNRESET). Meanwhile every answer carries Connection: close.
+ */
+const DRAIN_IDLE_GRACE_MS = 1000;
 
 /** What a drain waits for: the coalescer's accepted updates. */
 export interface Drainable {
@@ -19,8 +24,9 @@ export interface Drainable {
  */
 export async function drain(http: GatewayHttpServer, writes: Drainable, deadline: () => number, stopSending: () => Promise<void>): Promise<Unanswered> {
   http.startDraining();
+  const closeIdleFrom = Date.now() + DRAIN_IDLE_GRACE_MS;
   while ((http.activeRequests > 0 || writes.pendingUpdates > 0) && Date.now() < deadline()) {
-    http.server.closeIdleConnections();
+    if (Date.now() >= closeIdleFrom) http.server.closeIdleConnections();
     await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
   }
   await stopSending();
