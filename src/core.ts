@@ -27,7 +27,8 @@ import { IN_PROCESS_ORDERING, type MemberOrdering } from './writes/member-order'
 import { RedisMemberOrdering } from './writes/member-order-redis';
 import { inProcessAccountRate, redisAccountRate } from './writes/account-rate';
 import { SetUnreadCount } from './writes/set-unread-count';
-import { createProcessReads, type ProcessReads } from './reads/process-reads';
+import { LateWriteRepair, type RepairStep } from './writes/late-write-repair';
+import { createProcessReads, readHeldCount, type ProcessReads } from './reads/process-reads';
 
 /** Where the calls go and with which credentials. */
 export interface ImEndpoint {
@@ -49,6 +50,8 @@ export interface CoreHooks {
   onSharedStateReset?: () => void;
   /** A command was sent to the shared state (Redis). */
   onRedisCommand?: () => void;
+  /** A member whose call was abandoned was read back, or its value written again (late-write-repair.ts). */
+  onLateWriteRepair?: (step: RepairStep) => void;
 }
 
 /** What the core needs beyond IM's settings: who may write (the import runs as the app admin). */
@@ -72,6 +75,7 @@ export class GatewayCore {
   readonly reads: ProcessReads;
   private readonly client: ImHttpClient;
   private readonly abandonedCalls: AbandonedCalls;
+  private readonly lateWrites: LateWriteRepair;
   private readonly limiters = new Map<ImCommand, RateLimiter>();
   private readonly replicas?: ReplicaConnection;
   private readonly gate = sendGate();
@@ -127,9 +131,16 @@ export class GatewayCore {
       this.replicas === undefined
         ? IN_PROCESS_ORDERING
         : new RedisMemberOrdering(this.replicas, { leaseMs: settings.timeoutMs + 2000, maxLeaseWaitMs: leaseLifetimeMs, holdAfterMs });
-    const send = (update: UnreadCountUpdate, hooks: CallHooks) => {
-      const onAbandoned = (writtenAt: number) => this.abandonedCalls.abandoned(memberKey(update), writtenAt);
-      return ordering.send(update, (value) => this.api.setUnreadMsgNum(value, chainHooks(hooks, { onAbandoned })));
+    const send = async (update: UnreadCountUpdate, hooks: CallHooks) => {
+      const sent = await ordering.send(update, (value) => {
+        const onAbandoned = (writtenAt: number) => {
+          this.abandonedCalls.abandoned(memberKey(update), writtenAt);
+          this.lateWrites.abandoned(update, value.unreadCount, writtenAt);
+        };
+        return this.api.setUnreadMsgNum(value, chainHooks(hooks, { onAbandoned }));
+      });
+      this.lateWrites.answered(update, sent?.unreadCount ?? update.unreadCount);
+      return sent;
     };
     const pacingMs = pacingIntervalMs(settings.rateLimitPerSecond);
     this.coalescer = new UnreadCountCoalescer(send, {
@@ -140,6 +151,19 @@ export class GatewayCore {
       maxPendingUpdates: settings.maxPendingUpdates,
       // The pending updates drain at about the pace of the limit: that is the wait to suggest.
       overloaded: (pending) => queueFull(pending * pacingMs),
+    });
+    // An abandoned call IM applies later than assumed is found by reading the member back, and overwritten.
+    this.lateWrites = new LateWriteRepair({
+      read: (member) => readHeldCount(this.reads, member),
+      lastApplied: async (member, answeredHere) => (ordering.appliedValue !== undefined ? ordering.appliedValue(member) : this.coalescer.hasPending(member) ? undefined : answeredHere),
+      rewrite: async (member, value) => {
+        // Across replicas, only while that value is still the member's newest (no other replica's update came since).
+        const order = ordering.restamp === undefined ? undefined : await ordering.restamp(member, value);
+        if (ordering.restamp !== undefined && order === undefined) return;
+        await this.coalescer.submit({ ...member, unreadCount: value, order });
+      },
+      onStep: hooks.onLateWriteRepair,
+      onFailure: (member, error) => logger.warn({ err: error, groupId: member.groupId, memberAccount: member.memberAccount }, 'late-write repair failed: the member may hold an older value'),
     });
     this.groupTypes = new GroupTypeCache(this.api, settings.groupTypeCacheSize, this.replicas && redisGroupTypes(this.replicas));
     const accountOptions = { perSecond: settings.accountRatePerSecond, burst: settings.accountBurst };
@@ -193,6 +217,7 @@ export class GatewayCore {
    */
   async close(options: { abandon?: boolean } = {}): Promise<void> {
     this.gate.refuseHeld();
+    this.lateWrites.close();
     this.registry?.close();
     await (options.abandon === true ? this.client.destroy() : this.client.close());
     this.replicas?.close();

@@ -7,3 +7,17 @@
 export function unreadCountOf(nextMsgSeq: number, readMsgSeq: number): number {
   return Math.max(0, nextMsgSeq - 1 - readMsgSeq);
 }
+
+/** What IM holds for a member: its unread count, and the group's message count (NextMsgSeq − 1; IM clamps to it). */
+export interface HeldCount {
+  unreadCount: number;
+  messages: number;
+}
+
+/**
+ * The diff rule (the import's, and the late-write repair's): `wanted` has landed when IM's count equals it
+ * after IM's clamping — a value above the group's message count lands as that count.
+ */
+export function hasLanded(wanted: number, held: HeldCount): boolean {
+  return held.unreadCount === Math.min(wanted, held.messages);
+}

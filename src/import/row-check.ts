@@ -1,7 +1,7 @@
-import type { GroupMemberRef, UnreadCountUpdate } from '../domain/member';
-import { unreadCountOf } from '../domain/unread';
+import type { UnreadCountUpdate } from '../domain/member';
+import { hasLanded } from '../domain/unread';
 import type { GroupTypeCache } from '../groups/group-type-cache';
-import type { ProcessReads } from '../reads/process-reads';
+import { readHeldCount, type ProcessReads } from '../reads/process-reads';
 import { fromImReply } from '../tencent/error-table';
 
 /** IM's code for "the account is not a member of the group", the refusal a set call for a non-member gets. */
@@ -18,14 +18,6 @@ type RowState = 'matching' | 'differs';
 export type RowCheck = (update: UnreadCountUpdate) => Promise<RowState>;
 
 /**
- * The diff rule: a row matches when IM's count equals the row's value after IM's clamping — a value above the
- * group's message count lands as that count. `messages` is NextMsgSeq − 1.
- */
-export function rowMatches(wanted: number, held: { unreadCount: number; messages: number }): boolean {
-  return held.unreadCount === Math.min(wanted, held.messages);
-}
-
-/**
  * The check the import uses: the group's type (cached: a type never changes), then the group's NextMsgSeq and
  * the member's MsgSeq through the process-wide read batchers — 50 members a call, on the read commands' own
  * budgets, beside the writes.
@@ -33,9 +25,8 @@ export function rowMatches(wanted: number, held: { unreadCount: number; messages
 export function imRowCheck(groupTypes: GroupTypeCache, reads: ProcessReads): RowCheck {
   return async (update) => {
     await groupTypes.assertUnreadCountSupported(update.groupId);
-    const member: GroupMemberRef = update;
-    const [{ nextMsgSeq }, readMsgSeq] = await Promise.all([reads.groupInfo.load(update.groupId), reads.readMsgSeq.load(member)]);
-    if (readMsgSeq === null) throw fromImReply(NOT_A_MEMBER_IM_ERROR, 'member is not in the group (read before writing)');
-    return rowMatches(update.unreadCount, { unreadCount: unreadCountOf(nextMsgSeq, readMsgSeq), messages: nextMsgSeq - 1 }) ? 'matching' : 'differs';
+    const held = await readHeldCount(reads, update);
+    if (held === null) throw fromImReply(NOT_A_MEMBER_IM_ERROR, 'member is not in the group (read before writing)');
+    return hasLanded(update.unreadCount, held) ? 'matching' : 'differs';
   };
 }

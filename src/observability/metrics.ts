@@ -65,6 +65,13 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  private readonly lateWriteRepairs = new Counter({
+    name: `${PREFIX}late_write_repairs_total`,
+    help: 'Members read back after an abandoned set call (step "read"), and values written again because IM held the abandoned call\'s older value (step "rewrite").',
+    labelNames: ['step'] as const,
+    registers: [this.registry],
+  });
+
   private readonly operationNames = new Set<string>();
 
   constructor() {
@@ -94,6 +101,7 @@ export class GatewayMetrics {
       onRetry: (_attempt, error) => this.retries.inc({ code: error.code }),
       onSharedStateReset: () => this.sharedStateResets.inc(),
       onRedisCommand: () => this.redisCommands.inc(),
+      onLateWriteRepair: (step) => this.lateWriteRepairs.inc({ step }),
     };
   }
 

@@ -1,5 +1,6 @@
 import type { GroupRole } from '../domain/group';
 import type { GroupMemberRef } from '../domain/member';
+import { unreadCountOf, type HeldCount } from '../domain/unread';
 import { MAX_ACCOUNTS_PER_MEMBER_INFO_CALL, MAX_ACCOUNTS_PER_ROLE_CALL, MAX_GROUPS_PER_INFO_CALL, type GroupInfo, type ImApi } from '../tencent/commands';
 import { ReadBatcher } from './read-batcher';
 
@@ -38,6 +39,12 @@ export function createProcessReads(api: ImApi, windowMs: number): ProcessReads {
       fetch: (_all, groupIds) => api.getGroupInfos(groupIds),
     }),
   };
+}
+
+/** What IM holds for the member now, through the batchers (null: not a member); throws the group's own error. */
+export async function readHeldCount(reads: ProcessReads, member: GroupMemberRef): Promise<HeldCount | null> {
+  const [{ nextMsgSeq }, readMsgSeq] = await Promise.all([reads.groupInfo.load(member.groupId), reads.readMsgSeq.load(member)]);
+  return readMsgSeq === null ? null : { unreadCount: unreadCountOf(nextMsgSeq, readMsgSeq), messages: nextMsgSeq - 1 };
 }
 
 function accountsOf(refs: readonly GroupMemberRef[]): string[] {

@@ -4,7 +4,7 @@ import Redis, { type RedisOptions } from 'ioredis';
 import type { RedisTopology } from '../config/config';
 import type { Logger } from 'pino';
 import { GatewayError, sharedStateUnavailable } from '../errors';
-import { CLAIM_MEMBER, HEARTBEAT, MARK_WRITTEN, RELEASE_MEMBER, RENEW_LEASE, RESERVE_SLOT, RESET_MARKER, SUBMIT_UPDATE, TAKE_SEND } from './scripts';
+import { CLAIM_MEMBER, HEARTBEAT, MARK_WRITTEN, RELEASE_MEMBER, RENEW_LEASE, RESERVE_SLOT, RESET_MARKER, RESTAMP_APPLIED, SUBMIT_UPDATE, TAKE_SEND } from './scripts';
 import { StateEpoch, type ResetHolds } from './state-epoch';
 import { LeaseReleases } from './lease-releases';
 
@@ -17,6 +17,7 @@ export interface ReplicaScripts {
   takeSend(tat: string, sends: string, intervalMs: number, toleranceMs: number, limit: number, windowMs: number, pendingMs: number, id: string): Promise<[number, string]>;
   markWritten(sends: string, id: string): Promise<number>;
   submitUpdate(member: string, value: number, ttlMs: number): Promise<number>;
+  restampApplied(member: string, value: number, ttlMs: number): Promise<number>;
   claimMember(member: string, lease: string, seq: number, token: string, leaseMs: number, value: number, ttlMs: number): Promise<[number, number | string | null, string | null]>;
   releaseMember(member: string, lease: string, token: string, appliedSeq: number | '', appliedValue: number | '', holdMs: number, ttlMs: number, channel: string): Promise<number>;
   renewLease(lease: string, token: string, leaseMs: number): Promise<number>;
@@ -82,6 +83,7 @@ export class ReplicaConnection {
       ['takeSend', 2, TAKE_SEND],
       ['markWritten', 1, MARK_WRITTEN],
       ['submitUpdate', 1, SUBMIT_UPDATE],
+      ['restampApplied', 1, RESTAMP_APPLIED],
       ['claimMember', 2, CLAIM_MEMBER],
       ['releaseMember', 2, RELEASE_MEMBER],
       ['renewLease', 1, RENEW_LEASE],

@@ -49,6 +49,14 @@ export const MARK_WRITTEN = `${NOW_MS}
 redis.call('ZADD', KEYS[1], tostring(now), ARGV[1])
 return 1`;
 
+/** Hands out the member's next number (`seq` holds its last) for value ARGV[1]: Redis's clock in µs, above the last. */
+const STAMP_NEXT = `local t = redis.call('TIME')
+seq = math.max(seq + 1, tonumber(t[1]) * 1000000 + tonumber(t[2]))
+redis.call('HSET', KEYS[1], 'seq', string.format('%.0f', seq), 'value', ARGV[1])
+redis.call('HINCRBY', KEYS[1], 'stamps', 1)
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return seq`;
+
 /**
  * A member's update arrives: it gets the next sequence number and becomes the member's latest value —
  * unless the latest value, not yet applied (pending or in flight on any replica), is this same value: then
@@ -66,12 +74,17 @@ if seq > tonumber(state[3] or '0') and state[2] == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
   return seq
 end
-local t = redis.call('TIME')
-seq = math.max(seq + 1, tonumber(t[1]) * 1000000 + tonumber(t[2]))
-redis.call('HSET', KEYS[1], 'seq', string.format('%.0f', seq), 'value', ARGV[1])
-redis.call('HINCRBY', KEYS[1], 'stamps', 1)
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return seq`;
+${STAMP_NEXT}`;
+
+/**
+ * A late-write repair sends the member's applied value again: stamped as a new update (so the lease holder
+ * sends it) only while nothing newer is on its way — the last number handed out is the applied one — and
+ * the applied value is still `value`. KEYS[1] the member's hash; ARGV value, ttl_ms. Returns the number, or 0.
+ */
+export const RESTAMP_APPLIED = `local state = redis.call('HMGET', KEYS[1], 'seq', 'applied', 'appliedValue')
+if not state[1] or not state[2] or tonumber(state[1]) ~= tonumber(state[2]) or state[3] ~= ARGV[1] then return 0 end
+local seq = tonumber(state[1])
+${STAMP_NEXT}`;
 
 /**
  * Whose turn is it? {1, applied_value}: an update at least as new as mine is already applied (done, no call);

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { DEFAULT_COALESCE_WINDOW_MS } from '../config/defaults';
-import { memberKey, type UnreadCountOutcome, type UnreadCountUpdate } from '../domain/member';
+import { memberKey, type GroupMemberRef, type UnreadCountOutcome, type UnreadCountUpdate } from '../domain/member';
 import type { CallHooks } from '../tencent/commands';
 import type { SendResult } from './member-order';
 
@@ -97,7 +97,8 @@ export class UnreadCountCoalescer {
     const accepted = { ...update };
     this.unanswered.add(accepted);
     try {
-      if (this.options.stamp !== undefined) accepted.order = await this.options.stamp(update);
+      // An update stamped already (a late-write repair's) keeps its number.
+      if (this.options.stamp !== undefined && accepted.order === undefined) accepted.order = await this.options.stamp(update);
       const { settled } = await this.loader.load(accepted);
       return await settled;
     } finally {
@@ -108,6 +109,14 @@ export class UnreadCountCoalescer {
   /** Updates accepted and not yet answered. */
   get pendingUpdates(): number {
     return this.unanswered.size;
+  }
+
+  /** Whether an update of this member is accepted and not yet answered (a rare question: it scans them). */
+  hasPending(member: GroupMemberRef): boolean {
+    const key = memberKey(member);
+    if (this.members.has(key)) return true;
+    for (const update of this.unanswered) if (memberKey(update) === key) return true;
+    return false;
   }
 
   /**

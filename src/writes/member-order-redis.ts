@@ -47,6 +47,16 @@ export class RedisMemberOrdering implements MemberOrdering {
     return this.connection.run(() => this.connection.redis.submitUpdate(member, update.unreadCount, MEMBER_STATE_TTL_MS));
   };
 
+  readonly appliedValue = async (member: GroupMemberRef): Promise<number | undefined> => {
+    const [seq, applied, value] = await this.connection.run(() => this.connection.redis.hmget(memberKeys(this.connection, member).member, 'seq', 'applied', 'appliedValue'));
+    return seq !== null && applied !== null && Number(seq) === Number(applied) && value !== null ? Number(value) : undefined;
+  };
+
+  readonly restamp = async (member: GroupMemberRef, value: number): Promise<number | undefined> => {
+    const seq = await this.connection.run(() => this.connection.redis.restampApplied(memberKeys(this.connection, member).member, value, MEMBER_STATE_TTL_MS));
+    return seq === 0 ? undefined : seq;
+  };
+
   async send(update: UnreadCountUpdate, send: SendUpdate): Promise<UnreadCountOutcome> {
     const { redis, epoch } = this.connection;
     const { member, lease } = memberKeys(this.connection, update);

@@ -1,4 +1,4 @@
-import type { UnreadCountOutcome, UnreadCountUpdate } from '../domain/member';
+import type { GroupMemberRef, UnreadCountOutcome, UnreadCountUpdate } from '../domain/member';
 
 /** What a send may report: the value IM actually applied, when another replica's later value went instead. */
 export type SendResult = UnreadCountOutcome | void;
@@ -15,6 +15,13 @@ export interface MemberOrdering {
   stamp?: (update: UnreadCountUpdate) => Promise<number>;
   /** Sends the member's value so that calls never overlap and the latest arrival wins. */
   send(update: UnreadCountUpdate, send: SendUpdate): Promise<SendResult>;
+  /**
+   * Replicas, for the late-write repair: the value last applied for the member by any replica, while nothing
+   * newer is on its way (undefined otherwise, or when unknown).
+   */
+  appliedValue?: (member: GroupMemberRef) => Promise<number | undefined>;
+  /** Replicas: stamps `value` again as the member's newest update, if it is still the applied one and nothing newer came. */
+  restamp?: (member: GroupMemberRef, value: number) => Promise<number | undefined>;
 }
 
 /** One process: the coalescer's own per-member rounds are the order. */

@@ -1,16 +1,17 @@
 import { GroupTypeCache } from '../../src/groups/group-type-cache';
-import { imRowCheck, rowMatches } from '../../src/import/row-check';
+import { imRowCheck } from '../../src/import/row-check';
+import { hasLanded } from '../../src/domain/unread';
 import { createProcessReads } from '../../src/reads/process-reads';
 import { ImApi, ImCommand, type ImCall } from '../../src/tencent/commands';
 
 describe('the import’s diff rule (write a row only when IM’s value differs)', () => {
   it('matches an equal count, and a count IM clamped to the group’s messages; differs otherwise', () => {
-    expect(rowMatches(5, { unreadCount: 5, messages: 100 })).toBe(true); // equal
-    expect(rowMatches(1000, { unreadCount: 100, messages: 100 })).toBe(true); // clamped-equal: IM holds the whole count
-    expect(rowMatches(100, { unreadCount: 100, messages: 100 })).toBe(true);
-    expect(rowMatches(4, { unreadCount: 5, messages: 100 })).toBe(false); // differs
-    expect(rowMatches(1000, { unreadCount: 99, messages: 100 })).toBe(false); // above the messages, but IM is not at the whole count
-    expect(rowMatches(0, { unreadCount: 0, messages: 0 })).toBe(true);
+    expect(hasLanded(5, { unreadCount: 5, messages: 100 })).toBe(true); // equal
+    expect(hasLanded(1000, { unreadCount: 100, messages: 100 })).toBe(true); // clamped-equal: IM holds the whole count
+    expect(hasLanded(100, { unreadCount: 100, messages: 100 })).toBe(true);
+    expect(hasLanded(4, { unreadCount: 5, messages: 100 })).toBe(false); // differs
+    expect(hasLanded(1000, { unreadCount: 99, messages: 100 })).toBe(false); // above the messages, but IM is not at the whole count
+    expect(hasLanded(0, { unreadCount: 0, messages: 0 })).toBe(true);
   });
 
   /** IM in one recording function: a Public group of 100 messages where bob has read 95 and carol 100. */

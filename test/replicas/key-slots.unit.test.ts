@@ -35,10 +35,10 @@ describe('every Lua script’s keys share one Redis Cluster slot', () => {
     }
   });
 
-  it('the other scripts take one key each (RESERVE_SLOT, MARK_WRITTEN, SUBMIT_UPDATE, RENEW_LEASE, RESET_MARKER, HEARTBEAT): nothing to split', () => {
+  it('the other scripts take one key each (RESERVE_SLOT, MARK_WRITTEN, SUBMIT_UPDATE, RESTAMP_APPLIED, RENEW_LEASE, RESET_MARKER, HEARTBEAT): nothing to split', () => {
     // The number of keys each script declares (redis-connection.ts) is what Cluster checks.
     const connection = layout('p:');
     const declared = Object.entries((connection.redis as unknown as { scriptsSet: Record<string, { numberOfKeys: number }> }).scriptsSet).map(([name, script]) => [name, script.numberOfKeys]);
-    expect(Object.fromEntries(declared)).toEqual({ reserveSlot: 1, takeSend: 2, markWritten: 1, submitUpdate: 1, claimMember: 2, releaseMember: 2, renewLease: 1, resetMarker: 1, heartbeat: 1 });
+    expect(Object.fromEntries(declared)).toEqual({ reserveSlot: 1, takeSend: 2, markWritten: 1, submitUpdate: 1, restampApplied: 1, claimMember: 2, releaseMember: 2, renewLease: 1, resetMarker: 1, heartbeat: 1 });
   });
 });

@@ -98,6 +98,23 @@ describe('the replicas’ Lua scripts', () => {
     expect(await r.claimMember(member, lease, first, 'C', 5000, 5, TTL)).toEqual([1, '7']);
   });
 
+  it('RESTAMP_APPLIED (late-write repair): a new number for the applied value only while nothing newer is on its way', async () => {
+    const { member, lease, seq } = await claimedByA('ivy', 4);
+    const { redis: r } = connection;
+    expect(await r.restampApplied(member, 4, TTL)).toBe(0); // 4 is not applied yet: nothing to repair with
+    await r.releaseMember(member, lease, 'A', seq, 4, 0, TTL, CHANNEL);
+    expect(await r.restampApplied(member, 9, TTL)).toBe(0); // 9 is not the applied value
+    const again = await r.restampApplied(member, 4, TTL);
+    expect(again).toBeGreaterThan(seq);
+    expect(await r.hmget(member, 'seq', 'value')).toEqual([String(again), '4']);
+    expect(await r.claimMember(member, lease, again, 'B', 5000, 4, TTL)).toEqual([2, again, '4']); // B sends 4 again
+
+    const { member: other, lease: otherLease, seq: applied } = await claimedByA('jack', 1);
+    await r.releaseMember(other, otherLease, 'A', applied, 1, 0, TTL, CHANNEL);
+    await r.submitUpdate(other, 3, TTL); // a newer update is on its way: it sets IM, the repair stays out
+    expect(await r.restampApplied(other, 1, TTL)).toBe(0);
+  });
+
   it('SUBMIT_UPDATE numbers come from Redis’s clock in microseconds, always above the member’s last', async () => {
     const { member } = memberKeys(connection, { groupId: 'g', memberAccount: 'clock' });
     const [seconds, micros] = await connection.redis.time();
