@@ -223,6 +223,72 @@ async function cap({ perSecond, seconds, stallMs = 0 }) {
   return { offered: pending.length, outcomes, imCalls: stats.calls, frequencyErrors: stats.frequencyErrors, maxWindow: maxInAnyWindow(stats.arrivals), goodput, p99Limited, rss };
 }
 
+/** The p-th percentile (0..1) of numbers, or null when there are none. */
+function percentile(values, p) {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+}
+
+/**
+ * #22's sustained overload: 400 updates/s for 40 s over 2,000 members (2× the budget; members repeat with new
+ * values), IM answering at once. The bound IM_MAX_QUEUE_WAIT_MS must cover the whole wait from arrival to the
+ * IM call: OK answers p99 within it + 1 s, RATE_LIMITED answered at once (p99 ≤ 250 ms), peak RSS ≤ 300 MiB.
+ */
+async function sustainedOverload({ perSecond = 400, seconds = 40, members = 2000 } = {}) {
+  const im = await startCountingIm(0, 200);
+  const gateway = await startGateway(im.url, {});
+  const latency = { ok: [], RATE_LIMITED: [], other: [] };
+  const pending = [];
+  const perTick = perSecond / 100;
+  const sampler = setInterval(async () => {
+    if (!process.env.BENCH_TRACE) return;
+    const text = await (await fetch(`${gateway.url}/metrics`)).text();
+    const pick = (name) => (Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1]) / 1048576).toFixed(0);
+    console.error(`rss ${pick('process_resident_memory_bytes')} heapUsed ${pick('nodejs_heap_size_used_bytes')} heapTotal ${pick('nodejs_heap_size_total_bytes')} external ${pick('nodejs_external_memory_bytes')} pending ${text.match(/^im_gateway_coalescer_pending_updates (\S+)/m)?.[1]} queue ${text.match(/^im_gateway_limiter_queue_length (\S+)/m)?.[1]}`);
+  }, 10_000);
+  let seed = 1; // members drawn at random (a fixed seed: every run offers the same sequence)
+  const nextMember = () => (seed = (seed * 48271) % 2147483647) % members;
+  for (let tick = 0; tick < seconds * 100; tick++) {
+    for (let j = 0; j < perTick; j++) {
+      const i = tick * perTick + j;
+      const sentAt = performance.now();
+      const input = { groupId: '@TGS#2CLUZEAEJ', memberAccount: `m${nextMember()}`, unreadCount: i % 1000 };
+      pending.push(
+        fetch(`${gateway.url}/graphql`, { method: 'POST', headers: REQUEST_HEADERS, body: JSON.stringify({ query: MUTATION, variables: { input } }) })
+          .then((r) => r.json())
+          .then(
+            (body) => {
+              const code = body.errors?.[0]?.extensions?.code;
+              latency[code === undefined ? 'ok' : code === 'RATE_LIMITED' ? 'RATE_LIMITED' : 'other'].push(performance.now() - sentAt);
+            },
+            () => latency.other.push(performance.now() - sentAt),
+          ),
+      );
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  await Promise.all(pending);
+  clearInterval(sampler);
+  const stats = await fakeStats(im.url);
+  const rss = peakRssMiB(nodePid(gateway.child));
+  gateway.child.kill('SIGTERM');
+  im.child.kill();
+  const ms = (value) => (value === null ? '–' : `${Math.round(value)} ms`);
+  return {
+    offered: pending.length,
+    ok: latency.ok.length,
+    RATE_LIMITED: latency.RATE_LIMITED.length,
+    other: latency.other.length,
+    'OK p50 / p99': `${ms(percentile(latency.ok, 0.5))} / ${ms(percentile(latency.ok, 0.99))}`,
+    'RATE_LIMITED p50 / p99': `${ms(percentile(latency.RATE_LIMITED, 0.5))} / ${ms(percentile(latency.RATE_LIMITED, 0.99))}`,
+    'set calls': stats.setCalls.length,
+    'max per 990 ms': maxInAnyWindow(stats.arrivals),
+    '60007': stats.frequencyErrors,
+    'peak RSS': `${rss.toFixed(0)} MiB`,
+  };
+}
+
 const READ = 'query Read($groupId: ID!, $memberAccount: ID!) { groupMember(groupId: $groupId, memberAccount: $memberAccount) { unreadCount } }';
 const readBody = (groupId, memberAccount) => JSON.stringify({ query: READ, variables: { groupId, memberAccount } });
 
@@ -423,6 +489,7 @@ async function sharedState() {
   // BENCH_ONLY=reads runs one section (while working on it); the README's tables come from a whole run.
   if (process.env.BENCH_ONLY === 'reads') return printReads(await reads());
   if (process.env.BENCH_ONLY === 'shared') return console.table(await sharedState());
+  if (process.env.BENCH_ONLY === 'overload') return console.table([await sustainedOverload({ seconds: Number(process.env.BENCH_SECONDS ?? 40) })]);
   if (process.env.BENCH_ONLY === 'migration') {
     const m = await migration(require('node:fs').mkdtempSync(join(require('node:os').tmpdir(), 'bench-migration-')));
     return console.log(JSON.stringify({ ...m, run: { ...m.run, out: m.run.out.slice(-600) } }, null, 1));
@@ -456,6 +523,9 @@ async function sharedState() {
   for (const [name, k] of runs) {
     console.log(`| ${name} | ${k.offered} | ${k.outcomes.ok} | ${k.outcomes.RATE_LIMITED} (${k.p99Limited === null ? '–' : k.p99Limited.toFixed(0)}) | ${k.outcomes.other} | ${k.imCalls} | ${k.frequencyErrors} | ${k.maxWindow} | ${k.goodput.toFixed(0)} | ${k.rss.toFixed(0)} |`);
   }
+  const sustained = await sustainedOverload();
+  console.log('\n## Sustained 2× overload over repeating members (400 updates/s for 40 s, 2,000 random members, IM answering at once; IM_MAX_QUEUE_WAIT_MS 10 s)\n');
+  console.log(`| ${Object.keys(sustained).join(' | ')} |\n|${Object.keys(sustained).map(() => '---:').join('|')}|\n| ${Object.values(sustained).join(' | ')} |`);
   printReads(await reads());
   const sharedRows = await sharedState();
   console.log('\n## Shared state: what Redis adds per update (IM answering at once, 10 connections in all, limiter not binding)\n');

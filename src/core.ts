@@ -151,6 +151,10 @@ export class GatewayCore {
       maxPendingUpdates: settings.maxPendingUpdates,
       // The pending updates drain at about the pace of the limit: that is the wait to suggest.
       overloaded: (pending) => queueFull(pending * pacingMs),
+      // The bound covers the whole wait, a member's queue behind its own earlier call included.
+      maxWaitMs: settings.maxQueueWaitMs,
+      estimatedWaitMs: () => this.limiterFor(ImCommand.SET_UNREAD_MSG_NUM, hooks.onLimiterWait).estimatedWaitMs(),
+      waitTooLong: queueFull,
     });
     // An abandoned call IM applies later than assumed is found by reading the member back, and overwritten.
     this.lateWrites = new LateWriteRepair({

@@ -21,6 +21,14 @@ export interface CoalescerOptions {
   maxPendingUpdates?: number;
   /** The refusal for an update beyond {@link maxPendingUpdates}, given how many are pending. */
   overloaded?: (pending: number) => Error;
+  /**
+   * The bound on an update's wait from arrival to its IM call (IM_MAX_QUEUE_WAIT_MS), kept with
+   * `estimatedWaitMs` and refused with `waitTooLong` (how much too long: when to try again).
+   */
+  maxWaitMs?: number;
+  /** How long a call asking the limiter now would wait for its permit. */
+  estimatedWaitMs?: () => number;
+  waitTooLong?: (retryAfterMs: number) => Error;
 }
 
 /** At a shutdown deadline: what IM has certainly not applied, and what it may have (written, not answered). */
@@ -39,6 +47,8 @@ interface Round {
   unreadCount: number;
   order?: number;
   callers: number;
+  /** performance.now() by which the call should have its permit: its first update's arrival plus the bound. */
+  deadline: number;
   /** The call has started (past the member's hold): later updates can no longer change its value. */
   sending: boolean;
   /** An attempt of this round's call was written to the wire: IM may have applied its value. */
@@ -94,6 +104,7 @@ export class UnreadCountCoalescer {
     if (maxPendingUpdates !== undefined && this.unanswered.size >= maxPendingUpdates && overloaded !== undefined) {
       throw overloaded(this.unanswered.size);
     }
+    this.admit(update);
     const accepted = { ...update };
     this.unanswered.add(accepted);
     try {
@@ -104,6 +115,26 @@ export class UnreadCountCoalescer {
     } finally {
       this.unanswered.delete(accepted);
     }
+  }
+
+  /**
+   * Refuses at once an update that cannot reach IM within the bound: the limiter's wait now, twice over when
+   * the member's call before it has no permit yet (this one's call goes after that call's wait, then waits its own).
+   */
+  private admit(update: GroupMemberRef): void {
+    const { maxWaitMs, estimatedWaitMs, waitTooLong } = this.options;
+    if (maxWaitMs === undefined || estimatedWaitMs === undefined || waitTooLong === undefined) return;
+    const inFlight = this.members.get(memberKey(update))?.inFlight;
+    const expectedMs = (inFlight !== undefined && !inFlight.written ? 2 : 1) * estimatedWaitMs();
+    if (expectedMs > maxWaitMs) throw waitTooLong(expectedMs - maxWaitMs);
+  }
+
+  /** A round about to call IM whose permit would come after its deadline: refused now, not answered late. */
+  private pastDeadline(round: Round): Error | undefined {
+    const { estimatedWaitMs, waitTooLong } = this.options;
+    if (estimatedWaitMs === undefined || waitTooLong === undefined) return undefined;
+    const overMs = performance.now() + estimatedWaitMs() - round.deadline;
+    return overMs > 0 ? waitTooLong(overMs) : undefined;
   }
 
   /** Updates accepted and not yet answered. */
@@ -185,12 +216,16 @@ export class UnreadCountCoalescer {
         state.inFlight.callers += callers;
         return state.inFlight.settled;
       }
-      state.next = newRound(unreadCount, order, callers);
+      state.next = this.newRound(unreadCount, order, callers);
       return state.next.settled;
     }
-    const round = newRound(unreadCount, order, callers);
+    const round = this.newRound(unreadCount, order, callers);
     this.start(key, state, round);
     return round.settled;
+  }
+
+  private newRound(unreadCount: number, order: number | undefined, callers: number): Round {
+    return newRound(unreadCount, order, callers, performance.now() + (this.options.maxWaitMs ?? Infinity));
   }
 
   private start(key: string, state: MemberState, round: Round): void {
@@ -200,6 +235,8 @@ export class UnreadCountCoalescer {
     const sent = Promise.resolve()
       .then(() => this.options.holdUntilSafe?.(key))
       .then(() => {
+        const late = this.pastDeadline(round);
+        if (late !== undefined) throw late;
         round.sending = true;
         return this.send({ groupId, memberAccount, unreadCount: round.unreadCount, order: round.order }, { onWritten: () => (round.written = true) });
       })
@@ -237,7 +274,7 @@ function isNewer(update: { order?: number }, than: { order?: number }): boolean 
   return update.order === undefined || than.order === undefined || update.order >= than.order;
 }
 
-function newRound(unreadCount: number, order: number | undefined, callers: number): Round {
+function newRound(unreadCount: number, order: number | undefined, callers: number, deadline: number): Round {
   let resolve!: Round['resolve'];
   let reject!: Round['reject'];
   const settled = new Promise<UnreadCountOutcome>((res, rej) => {
@@ -246,5 +283,5 @@ function newRound(unreadCount: number, order: number | undefined, callers: numbe
   });
   // Handled here too: a round can fail before its callers' awaits are attached (they learn of it a tick later).
   settled.catch(() => undefined);
-  return { unreadCount, order, callers, sending: false, written: false, settled, resolve, reject };
+  return { unreadCount, order, callers, deadline, sending: false, written: false, settled, resolve, reject };
 }

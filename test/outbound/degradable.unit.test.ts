@@ -4,7 +4,7 @@ import type { RateLimiter, SendPermit } from '../../src/outbound/limiter/limiter
 /** A limiter that records who granted. */
 function recording(name: string, log: string[]): RateLimiter {
   const permit: SendPermit = { written: () => undefined, release: () => undefined };
-  return { queueLength: 0, acquire: async () => (log.push(name), permit) };
+  return { queueLength: 0, estimatedWaitMs: () => 0, acquire: async () => (log.push(name), permit) };
 }
 
 describe('a read command’s limiter on replicas', () => {

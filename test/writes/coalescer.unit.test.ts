@@ -151,6 +151,36 @@ describe('UnreadCountCoalescer rounds (recording send, fake timers)', () => {
     await expect(again).resolves.toEqual({ unreadCount: 1, coalesced: false });
   });
 
+  it('keeps the whole wait within maxWaitMs: refused at arrival when the limiter’s wait (twice, behind an unwritten call of the member) exceeds it, and a next round refused rather than sent past its deadline', async () => {
+    const { send, calls, labels } = recordingSend();
+    let limiterWaitMs = 0;
+    const tooLong = (retryAfterMs: number) => Object.assign(new Error('RATE_LIMITED'), { retryAfterMs });
+    const coalescer = new UnreadCountCoalescer(send, { windowMs: WINDOW_MS, maxWaitMs: 1000, estimatedWaitMs: () => limiterWaitMs, waitTooLong: tooLong });
+
+    limiterWaitMs = 1200;
+    await expect(coalescer.submit(update('ann', 1))).rejects.toMatchObject({ message: 'RATE_LIMITED', retryAfterMs: 200 }); // alone: 1,200 > 1,000
+    limiterWaitMs = 600;
+    const first = coalescer.submit(update('bob', 1));
+    await jest.advanceTimersByTimeAsync(WINDOW_MS);
+    expect(labels()).toEqual(['bob:1']); // 600 ≤ 1,000: sent (waiting for its permit, not written)
+    // Behind bob's unwritten call: 600 for that call's permit, then 600 for its own.
+    await expect(coalescer.submit(update('bob', 2))).rejects.toMatchObject({ retryAfterMs: 200 });
+    limiterWaitMs = 400;
+    const next = coalescer.submit(update('bob', 3)); // 2 × 400 ≤ 1,000: waits as the next round
+    await jest.advanceTimersByTimeAsync(WINDOW_MS);
+    calls[0].written();
+    const written = coalescer.submit(update('cat', 1)); // another member, nothing in its way
+    await jest.advanceTimersByTimeAsync(900);
+    limiterWaitMs = 300; // the next round's deadline is in about 100 ms: its permit would come 200 ms after it
+    calls[0].settle();
+    await expect(next).rejects.toMatchObject({ message: 'RATE_LIMITED' });
+    expect(labels()).toEqual(['bob:1', 'cat:1']); // bob:3 never sent
+    await expect(first).resolves.toMatchObject({ unreadCount: 1 });
+    calls[1].settle();
+    await expect(written).resolves.toMatchObject({ unreadCount: 1 });
+    expect(coalescer.pendingUpdates).toBe(0);
+  });
+
   it('answers every waiting caller with the given error on failPending (a shutdown past its deadline)', async () => {
     const { send } = recordingSend();
     const coalescer = new UnreadCountCoalescer(send, { windowMs: WINDOW_MS });

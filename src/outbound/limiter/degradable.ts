@@ -25,6 +25,10 @@ export class DegradableRateLimiter implements RateLimiter {
     return this.local.acquire();
   }
 
+  estimatedWaitMs(): number {
+    return (this.sharedStateDown() ? this.local : this.shared)?.estimatedWaitMs() ?? 0;
+  }
+
   get queueLength(): number {
     return this.shared.queueLength + (this.local?.queueLength ?? 0);
   }

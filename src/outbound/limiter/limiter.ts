@@ -35,6 +35,8 @@ export interface RateLimiter {
   acquire(): Promise<SendPermit>;
   /** Callers waiting for a permit now. */
   readonly queueLength: number;
+  /** How long a call asking now would wait for its permit, as far as this process can tell (0: at once). */
+  estimatedWaitMs(): number;
 }
 
 export interface RateLimiterOptions {

@@ -61,12 +61,16 @@ export class QueuedRateLimiter implements RateLimiter {
         return Promise.resolve(permitOf(grant));
       }
     }
-    const estimatedWaitMs = this.queueLength * this.budget.spacingMs() + this.budget.readyInMs();
+    const estimatedWaitMs = this.estimatedWaitMs();
     if (estimatedWaitMs > this.maxQueueWaitMs) return Promise.reject(queueFull(estimatedWaitMs - this.maxQueueWaitMs));
     return new Promise<SendPermit>((resolve, reject) => {
       this.waiters.push({ enqueuedAt: performance.now(), resolve, reject });
       void this.pump();
     });
+  }
+
+  estimatedWaitMs(): number {
+    return this.queueLength * this.budget.spacingMs() + this.budget.readyInMs();
   }
 
   private async pump(): Promise<void> {
