@@ -1,13 +1,8 @@
 import type { Unanswered } from '../writes/coalescer';
 import type { GatewayHttpServer } from './server';
 
-/** While draining, idle keep-alive connections are closed this often, so clients reconnect elsewhere. */
+/** How often the drain looks whether everything accepted has been answered. */
 const DRAIN_POLL_MS = 100;
-/**
- * Idle keep-alive connections are left alone this long after the drain starts: a client may be sending its
- * next request on one just as it is closed (ECONNRESET). Meanwhile every answer carries Connection: close.
- */
-const DRAIN_IDLE_GRACE_MS = 1000;
 
 /** What a drain waits for: the coalescer's accepted updates. */
 export interface Drainable {
@@ -16,7 +11,8 @@ export interface Drainable {
 }
 
 /**
- * The shutdown drain: still listening (new requests get 503), requests in progress finish and with them
+ * The shutdown drain: still listening (new requests get 503 SHUTTING_DOWN, each connection closed after its
+ * answer), requests in progress finish and with them
  * every accepted update, until `deadline()` (asked each round: a forced stop moves it to now). Then
  * `stopSending` closes the wire (nothing is written once it resolves), and only then are the updates still
  * unanswered listed (normally none): those IM has certainly not applied, and those whose call was written and
@@ -24,9 +20,9 @@ export interface Drainable {
  */
 export async function drain(http: GatewayHttpServer, writes: Drainable, deadline: () => number, stopSending: () => Promise<void>): Promise<Unanswered> {
   http.startDraining();
-  const closeIdleFrom = Date.now() + DRAIN_IDLE_GRACE_MS;
+  // Idle keep-alive connections stay open: a client may be writing its next request on one, and closing it
+  // then resets that request (ECONNRESET). Each request on one gets its 503 with Connection: close instead.
   while ((http.activeRequests > 0 || writes.pendingUpdates > 0) && Date.now() < deadline()) {
-    if (Date.now() >= closeIdleFrom) http.server.closeIdleConnections();
     await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
   }
   await stopSending();

@@ -1,3 +1,4 @@
+import { Agent, request } from 'undici';
 import { onCleanup } from '../support/cleanup';
 import { ImCommand } from '../../src/tencent/commands';
 import { FakeIm, OK_REPLY } from '../support/fake-im';
@@ -54,6 +55,52 @@ describe('graceful shutdown of a real gateway process', () => {
     });
     expect(received.has('late')).toBe(false);
     expect(gateway.logs.some((line) => line.msg === 'stopped' && line.unanswered === 0)).toBe(true);
+  });
+
+  it('late requests during the drain on keep-alive connections opened before it, the gateway stopped 1.5 s as they arrive: 300, each answered 503 SHUTTING_DOWN, none reset', async () => {
+    const fake = new FakeIm(() => ({ json: OK_REPLY, delayMs: 4000 }));
+    const imUrl = await fake.start();
+    const { gateway, base } = await startGateway(imUrl, { IM_TIMEOUT_MS: '6000' });
+    const agent = new Agent({ connections: 20, keepAliveTimeout: 60_000 });
+    onCleanup(async () => {
+      gateway.child.kill('SIGCONT');
+      gateway.child.kill('SIGKILL');
+      await agent.close();
+      await fake.close();
+    });
+    const post = (memberAccount: string) =>
+      request(`${base}/graphql`, {
+        dispatcher: agent,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...auth },
+        body: JSON.stringify({ query: SET_UNREAD, variables: { input: { groupId: GROUP, memberAccount, unreadCount: 1 } } }),
+      }).then(async (response) => ({ status: response.statusCode, body: (await response.body.json()) as any }));
+    // 20 connections open and idle in the agent's pool; one update keeps the drain going (IM answers in 4 s).
+    await Promise.all(Array.from({ length: 20 }, () => request(`${base}/healthz`, { dispatcher: agent }).then((response) => response.body.dump())));
+    const held = post('held').catch((error: Error & { code?: string }) => ({ status: error.code ?? error.message }));
+    await until(() => fake.requestsFor(ImCommand.SET_UNREAD_MSG_NUM).length === 1);
+    gateway.child.kill('SIGTERM');
+    await waitForLog(gateway, (line) => line.msg === 'shutting down: finishing accepted updates');
+
+    // Stopped, the gateway cannot read what arrives: the first 20 requests wait unread on the idle connections,
+    // past the drain's first second (when a sweep of idle connections would close them with the bytes unread).
+    gateway.child.kill('SIGSTOP');
+    const late: Array<Promise<{ status?: number; code?: string; error?: string }>> = [];
+    const ask = (i: number) =>
+      late.push(post(`late${i}`).then(({ status, body }) => ({ status, code: body.errors?.[0]?.extensions?.code }), (error: Error & { code?: string }) => ({ error: error.code ?? error.message })));
+    for (let i = 0; i < 20; i++) ask(i);
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // the stall's length: a fault, not a wait for a condition
+    gateway.child.kill('SIGCONT');
+    for (let i = 20; i < 300; i++) {
+      ask(i);
+      await new Promise((resolve) => setTimeout(resolve, 5)); // spread over the drain
+    }
+    const answers = await Promise.all(late);
+    expect(answers.filter((answer) => answer.error !== undefined)).toEqual([]);
+    expect(answers.every((answer) => answer.status === 503 && answer.code === 'SHUTTING_DOWN')).toBe(true);
+    expect((await held).status).toBe(200);
+    expect(await gateway.exited).toBe(0);
+    expect(fake.requestsFor(ImCommand.SET_UNREAD_MSG_NUM).map((call) => call.body.Member_Account)).toEqual(['held']);
   });
 
   it('at SHUTDOWN_TIMEOUT_MS, answers the callers still waiting with SHUTTING_DOWN, logs each update IM may have applied as IN_DOUBT and each it has not as UNSENT, and exits 1', async () => {
