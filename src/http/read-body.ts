@@ -4,8 +4,9 @@ import { badRequest, payloadTooLarge } from '../errors';
 /** Refuses bytes that are not UTF-8, instead of passing replacement characters on to IM. */
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 /**
- * After a body is found too large, the rest is read and dropped (so the client, still sending, gets to read
- * the 413 rather than a reset connection) for at most this long; then the connection is cut.
+ * A refused body is read and dropped, never kept, for at most this long (a lingering close, as nginx does):
+ * the connection stays open meanwhile, so a client still sending reads the 413 instead of meeting a closed
+ * socket (EPIPE, ECONNRESET). Past it the connection is cut.
  */
 const DISCARD_MS = 2000;
 
@@ -16,34 +17,22 @@ const DISCARD_MS = 2000;
 export async function readBody(request: IncomingMessage, limitBytes: number): Promise<string> {
   const declared = Number(request.headers['content-length']);
   if (Number.isFinite(declared) && declared > limitBytes) {
-    request.resume(); // drop what arrives while the 413 goes out
+    discardRest(request);
     throw payloadTooLarge(limitBytes);
   }
   const chunks: Buffer[] = [];
   let total = 0;
   await new Promise<void>((resolve, reject) => {
-    let refused = false;
-    const refuse = () => {
-      // Stop keeping bytes; let the rest arrive and drop it, then answer (bounded in time).
-      chunks.length = 0;
-      const cut = setTimeout(() => request.destroy(), DISCARD_MS);
-      cut.unref();
-      request.once('end', () => {
-        clearTimeout(cut);
-        reject(payloadTooLarge(limitBytes));
-      });
-    };
-    request.on('data', (chunk: Buffer) => {
-      if (refused) return;
+    const onData = (chunk: Buffer) => {
       total += chunk.length;
-      if (total > limitBytes) {
-        refused = true;
-        refuse();
-      } else chunks.push(chunk);
-    });
-    request.once('end', () => {
-      if (!refused) resolve();
-    });
+      if (total <= limitBytes) return void chunks.push(chunk);
+      request.off('data', onData);
+      chunks.length = 0;
+      discardRest(request);
+      reject(payloadTooLarge(limitBytes));
+    };
+    request.on('data', onData);
+    request.once('end', resolve);
     request.once('error', reject);
   });
   try {
@@ -51,4 +40,14 @@ export async function readBody(request: IncomingMessage, limitBytes: number): Pr
   } catch {
     throw badRequest('The request body is not valid UTF-8');
   }
+}
+
+/** Drops the rest of a refused body as it arrives; cuts the connection if it is still coming after {@link DISCARD_MS}. */
+function discardRest(request: IncomingMessage): void {
+  if (request.complete) return;
+  const cut = setTimeout(() => request.socket.destroy(), DISCARD_MS);
+  cut.unref();
+  request.once('end', () => clearTimeout(cut));
+  request.once('close', () => clearTimeout(cut));
+  request.resume();
 }

@@ -83,8 +83,8 @@ export class GatewayHttpServer {
     this.activeGraphQLRequests += 1;
     response.once('close', () => (this.activeGraphQLRequests -= 1));
     this.routes.graphql(request, response, requestId).catch((error: unknown) => {
+      // A refused body's rest is read and dropped (read-body.ts), so the connection can stay open.
       if (error instanceof GatewayError && error.httpStatus !== undefined && !response.headersSent) {
-        response.setHeader('connection', 'close'); // the rest of a refused body is not read
         return sendError(response, error);
       }
       this.routes.logger.error({ err: error, requestId }, 'unexpected error while serving a request');
