@@ -10,6 +10,7 @@ import { RequestContext } from './graphql/request-context';
 import { drain, finishAnswering } from './http/drain';
 import { graphqlHandler } from './http/graphql-handler';
 import { GatewayHttpServer, GRAPHQL_PATH } from './http/server';
+import { warmUp } from './http/warm-up';
 import { GatewayMetrics } from './observability/metrics';
 import { ImSimulator } from './simulator/simulator';
 
@@ -70,7 +71,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   const shared = { logger, core, config, simulator: simulator !== undefined, authenticate };
   const contextFor = (requestId: string, authorization: string | undefined): GatewayContext => new RequestContext(requestId, authorization, shared);
 
-  const http = new GatewayHttpServer({
+  const routes = {
     graphql: graphqlHandler(apollo, config.maxRequestBodyBytes, contextFor),
     notReadyReason: () => core.notReadyReason(),
     degradedReason: () => core.degradedReason(),
@@ -78,7 +79,16 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     corsOrigins: config.corsOrigins,
     limits: config.http,
     logger,
-  });
+  };
+  // Warm the request path before listening (src/http/warm-up.ts), on a private port: its requests log nothing
+  // and their count is forgotten.
+  const quiet = { ...shared, logger: logger.child({}, { level: 'silent' }) };
+  const quietContextFor = (requestId: string, authorization: string | undefined): GatewayContext => new RequestContext(requestId, authorization, quiet);
+  const adminCredentials = config.auth.mode === 'usersig' ? `UserSig ${core.adminUserSig.current()}` : undefined;
+  const warmed = await warmUp(new GatewayHttpServer({ ...routes, graphql: graphqlHandler(apollo, config.maxRequestBodyBytes, quietContextFor) }), config.warmUpRequests, adminCredentials);
+  metrics.forgetOperations();
+  if (warmed.requests > 0) logger.info(warmed, 'warmed up: requests through the request path before listening (WARM_UP_REQUESTS)');
+  const http = new GatewayHttpServer(routes);
   const port = await http.listen(config.port, config.host);
   const url = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`;
   // The built-in simulator, or a standalone one behind IM_API_BASE_URL (what `imGateway { simulator }` answers too).

@@ -35,6 +35,8 @@ export interface Config {
   maxRequestBodyBytes: number;
   /** How long a shutdown may take to answer every accepted update before giving up on the rest. */
   shutdownTimeoutMs: number;
+  /** Requests sent through the request path before listening (0: none). */
+  warmUpRequests: number;
   /** What slow or many clients may hold: timeouts, open connections, the listen backlog. */
   http: HttpLimits;
   /** Introspection: on in development; in production only with GRAPHQL_INTROSPECTION=true. */
@@ -127,6 +129,7 @@ export function loadConfig(env: Env = process.env): Config {
     prettyLogs: !production && process.stdout.isTTY === true,
     maxRequestBodyBytes: integer(env, 'MAX_REQUEST_BODY_BYTES', D.DEFAULT_MAX_REQUEST_BODY_BYTES, 1024, 64 * 1024 * 1024),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', D.DEFAULT_SHUTDOWN_TIMEOUT_MS, 0, 600_000),
+    warmUpRequests: integer(env, 'WARM_UP_REQUESTS', D.DEFAULT_WARM_UP_REQUESTS, 0, 10_000),
     http: {
       requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', D.DEFAULT_REQUEST_TIMEOUT_MS, 1000, 600_000),
       headersTimeoutMs: integer(env, 'HEADERS_TIMEOUT_MS', D.DEFAULT_HEADERS_TIMEOUT_MS, 1000, 600_000),

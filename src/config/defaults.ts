@@ -19,6 +19,11 @@ export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 65_000;
 export const DEFAULT_MAX_CONNECTIONS = 10_000;
 /** Pending connections the kernel queues before accept(): bursts of fresh connections wait instead of failing. */
 export const DEFAULT_LISTEN_BACKLOG = 4096;
+/**
+ * Requests through the request path before listening (src/http/warm-up.ts): 600, in rounds of 50, about 0.8 s
+ * at start, so a burst right after a rollout coalesces as on a warm process.
+ */
+export const DEFAULT_WARM_UP_REQUESTS = 600;
 /** 30 s: Kubernetes' default grace period, and far above a drain at 200 calls/s with a full queue (10 s). */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
 /** In development: Apollo Studio's Explorer, so a local gateway can be explored from it (none in production). */

@@ -116,6 +116,12 @@ export class GatewayMetrics {
     });
   }
 
+  /** Forgets the operations counted so far (the start-up warm-up's). */
+  forgetOperations(): void {
+    this.operations.reset();
+    this.operationNames.clear();
+  }
+
   countOperation(operationName: string | null | undefined, outcome: string): void {
     // Clients choose operation names: past a bound, new ones share one label so a client cannot blow up the series.
     // Only names that look like GraphQL names and are short become labels; anything else is "other".

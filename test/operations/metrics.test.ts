@@ -53,4 +53,23 @@ describe('GET /metrics and /readyz', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: 'ready' });
   });
+
+  it('the start-up warm-up (WARM_UP_REQUESTS) runs the write path to the resolver, costs no IM call, and leaves no log line or metric of its requests', async () => {
+    const fake = new FakeIm(() => OK_REPLY);
+    const gateway = await startTestGateway({ AUTH_MODE: 'usersig', WARM_UP_REQUESTS: '120' }, await fake.start());
+    onCleanup(async () => {
+      await gateway.stop();
+      await fake.close();
+    });
+    // BAD_USER_INPUT: authenticated as the app admin, and refused by the write use case before any IM call.
+    const logged = gateway.logs.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const warmed = logged.filter((line) => String(line.msg).startsWith('warmed up'));
+    expect(warmed).toHaveLength(1);
+    expect(warmed[0]).toMatchObject({ requests: 120, outcomes: { BAD_USER_INPUT: 120 } });
+    expect(fake.requests).toHaveLength(0);
+    expect(fake.groupInfoRequests).toHaveLength(0);
+    expect(logged.filter((line) => line.msg === 'request error')).toEqual([]);
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    expect(metrics).not.toContain('operation="WarmUp"');
+  });
 });

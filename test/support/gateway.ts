@@ -38,7 +38,8 @@ export interface GraphQLResponse {
 export async function startTestGateway(env: Record<string, string> = {}, imBaseUrl?: string): Promise<TestGateway> {
   const target = imBaseUrl === undefined ? {} : { IM_SDKAPPID: String(TEST_SDKAPPID), IM_SECRET_KEY: TEST_SECRET_KEY, IM_API_BASE_URL: imBaseUrl };
   // The group-type check stays ON: FakeIm answers get_group_info (every group Public unless told otherwise).
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', IM_TIMEOUT_MS: '1000', ...target, ...env });
+  // No warm-up unless a test asks for one: it costs about a second per gateway, and tests start many.
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', IM_TIMEOUT_MS: '1000', WARM_UP_REQUESTS: '0', ...target, ...env });
   const logs = new LogCapture();
   const gateway = await startGateway(config, createLogger({ level: 'debug', destination: logs }));
   const app = gateway.simulator ?? { sdkAppId: TEST_SDKAPPID, secretKey: TEST_SECRET_KEY };

@@ -111,6 +111,7 @@ export async function startGatewayProcess(imUrl: string, env: Record<string, str
     IM_SECRET_KEY: TEST_SECRET_KEY,
     IM_API_BASE_URL: imUrl,
     LOG_LEVEL: 'info',
+    WARM_UP_REQUESTS: '0', // about a second per gateway; tests start many
     ...env,
   });
   const ready = await waitForLog(process, (line) => line.msg === 'gateway ready', 30_000);
