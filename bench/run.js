@@ -152,10 +152,6 @@ async function coalescing(imDelayMs) {
   return { rows, rss };
 }
 
-/**
- * 200 identical updates fired at once, IM answering after 50 ms: how many IM calls (ideal 1; the target is ≤ 2).
- * Round 0 hits a cold process (nothing compiled yet); rounds 1–3 come after it.
- */
 /** Fresh processes for the cold-start row: each one's first burst arrives the moment /readyz says ready. */
 const COLD_STARTS = 3;
 
@@ -233,6 +229,16 @@ async function cap({ perSecond, seconds, stallMs = 0 }) {
   limitedMs.sort((x, y) => x - y);
   const p99Limited = limitedMs.length === 0 ? null : limitedMs[Math.floor(limitedMs.length * 0.99)];
   return { offered: pending.length, outcomes, imCalls: stats.calls, frequencyErrors: stats.frequencyErrors, maxWindow: maxInAnyWindow(stats.arrivals), goodput, p99Limited, rss };
+}
+
+function printOverhead(rows) {
+  const [floor, apollo] = rows;
+  console.log(`## Overhead: one mutation per request, distinct members, IM answering at once (medians of ${OVERHEAD_ROUNDS} interleaved rounds)\n`);
+  console.log('| server | req/s | CPU µs/req (each round) | × bare proxy CPU | × plain Apollo CPU | p50 ms | p99 ms | × plain Apollo p99 | errors | peak RSS MiB |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    console.log(`| ${r.kind} | ${r.rps.toFixed(0)} | ${r.cpuUs.toFixed(0)} (${r.cpuRounds.map((us) => us.toFixed(0)).join(', ')}) | ${(r.cpuUs / floor.cpuUs).toFixed(2)} | ${(r.cpuUs / apollo.cpuUs).toFixed(2)} | ${r.p50} | ${r.p99} | ${(r.p99 / apollo.p99).toFixed(2)} | ${r.errors} | ${r.rss.toFixed(0)} |`);
+  }
 }
 
 function burstLine({ cold, warm }) {
@@ -506,6 +512,7 @@ async function sharedState() {
   // BENCH_ONLY=reads runs one section (while working on it); the README's tables come from a whole run.
   if (process.env.BENCH_ONLY === 'reads') return printReads(await reads());
   if (process.env.BENCH_ONLY === 'shared') return console.table(await sharedState());
+  if (process.env.BENCH_ONLY === 'overhead') return printOverhead(await overhead());
   if (process.env.BENCH_ONLY === 'cold') return console.log(burstLine(await identicalBurst()));
   if (process.env.BENCH_ONLY === 'overload') return console.table([await sustainedOverload({ seconds: Number(process.env.BENCH_SECONDS ?? 40) })]);
   if (process.env.BENCH_ONLY === 'migration') {
@@ -513,14 +520,7 @@ async function sharedState() {
     return console.log(JSON.stringify({ ...m, run: { ...m.run, out: m.run.out.slice(-600) } }, null, 1));
   }
   const rows = await overhead();
-  const floor = rows[0];
-  const apollo = rows[1];
-  console.log(`## Overhead: one mutation per request, distinct members, IM answering at once (medians of ${OVERHEAD_ROUNDS} interleaved rounds)\n`);
-  console.log('| server | req/s | CPU µs/req (each round) | × bare proxy CPU | × plain Apollo CPU | p50 ms | p99 ms | errors | peak RSS MiB |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
-  for (const r of rows) {
-    console.log(`| ${r.kind} | ${r.rps.toFixed(0)} | ${r.cpuUs.toFixed(0)} (${r.cpuRounds.map((us) => us.toFixed(0)).join(', ')}) | ${(r.cpuUs / floor.cpuUs).toFixed(2)} | ${(r.cpuUs / apollo.cpuUs).toFixed(2)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.rss.toFixed(0)} |`);
-  }
+  printOverhead(rows);
   const fast = await coalescing(20);
   const slow = await coalescing(500);
   console.log('\n## Coalescing: 1,000 updates sent at once (default 5 ms window, limit 200/s)\n');
