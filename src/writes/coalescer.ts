@@ -129,12 +129,16 @@ export class UnreadCountCoalescer {
     if (expectedMs > maxWaitMs) throw waitTooLong(expectedMs - maxWaitMs);
   }
 
-  /** A round about to call IM whose permit would come after its deadline: refused now, not answered late. */
+  /**
+   * A round about to call IM whose permit would come after its deadline: refused now, not answered late. One
+   * whose permit is there at once goes, even a little past it: the wait is spent already.
+   */
   private pastDeadline(round: Round): Error | undefined {
     const { estimatedWaitMs, waitTooLong } = this.options;
     if (estimatedWaitMs === undefined || waitTooLong === undefined) return undefined;
-    const overMs = performance.now() + estimatedWaitMs() - round.deadline;
-    return overMs > 0 ? waitTooLong(overMs) : undefined;
+    const permitInMs = estimatedWaitMs();
+    const overMs = performance.now() + permitInMs - round.deadline;
+    return permitInMs > 0 && overMs > 0 ? waitTooLong(overMs) : undefined;
   }
 
   /** Updates accepted and not yet answered. */

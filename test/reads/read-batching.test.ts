@@ -56,8 +56,8 @@ class GroupAtIm {
   }
 }
 
-async function gatewayOn(im: GroupAtIm): Promise<TestGateway> {
-  const gateway = await startTestGateway({}, await im.fake.start());
+async function gatewayOn(im: GroupAtIm, env: Record<string, string> = {}): Promise<TestGateway> {
+  const gateway = await startTestGateway(env, await im.fake.start());
   onCleanup(async () => {
     await gateway.stop();
     await im.fake.close();
@@ -95,10 +95,13 @@ describe('reads batched across concurrent requests (process-wide, per read comma
   it('15 concurrent updates by a group Admin check the caller’s role with at most 2 get_role_in_group calls', async () => {
     const im = new GroupAtIm(20);
     im.roles.set('carol', 'Admin');
-    const gateway = await gatewayOn(im);
-    const responses = await Promise.all(
-      Array.from({ length: 15 }, (_, i) => gateway.graphql(SET_UNREAD, { input: { groupId: GROUP, memberAccount: `m${i}`, unreadCount: i } }, gateway.userSigHeader('carol'))),
-    );
+    const gateway = await gatewayOn(im, { ACCOUNT_BURST: '100' }); // carol sends 30 updates here, all at once
+    const updateAll = (value: number) =>
+      Promise.all(Array.from({ length: 15 }, (_, i) => gateway.graphql(SET_UNREAD, { input: { groupId: GROUP, memberAccount: `m${i}`, unreadCount: value + i } }, gateway.userSigHeader('carol'))));
+    // Warm (JIT, lazy initialisation): on a busy machine a cold process takes 15 requests in over several windows.
+    await updateAll(100);
+    im.fake.requests.length = 0;
+    const responses = await updateAll(0);
     expect(responses.map((response) => response.body.errors)).toEqual(Array(15).fill(undefined));
     expect(im.calls(ImCommand.SET_UNREAD_MSG_NUM)).toHaveLength(15);
     expect(im.calls(ImCommand.GET_ROLE_IN_GROUP).length).toBeLessThanOrEqual(2);

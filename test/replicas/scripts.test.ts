@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
 import { createLogger } from '../../src/observability/logger';
+import { SUBMIT_UPDATE } from '../../src/replicas/scripts';
+import { until } from '../support/wait';
 import { ReplicaConnection } from '../../src/replicas/redis-connection';
 import { memberKeys } from '../../src/writes/member-order-redis';
 import { redisForTests } from '../support/redis';
@@ -113,6 +116,25 @@ describe('the replicas’ Lua scripts', () => {
     await r.releaseMember(other, otherLease, 'A', applied, 1, 0, TTL, CHANNEL);
     await r.submitUpdate(other, 3, TTL); // a newer update is on its way: it sets IM, the repair stays out
     expect(await r.restampApplied(other, 1, TTL)).toBe(0);
+  });
+
+  it('after SCRIPT FLUSH (what a failover to a fresh master or a restart leaves) every script still runs: NOSCRIPT is answered by sending the script again', async () => {
+    const { member } = memberKeys(connection, { groupId: 'g', memberAccount: 'flushed' });
+    const before = await connection.redis.submitUpdate(member, 1, TTL);
+    const monitor = connection.redis.duplicate();
+    const evals: string[] = [];
+    await monitor.monitor().then((feed) => feed.on('monitor', (_time: string, args: string[]) => evals.push(String(args[0]).toLowerCase())));
+    try {
+      expect(await connection.redis.script('FLUSH')).toBe('OK');
+      expect(await connection.redis.script('EXISTS', createHash('sha1').update(SUBMIT_UPDATE).digest('hex'))).toEqual([0]);
+      const after = await connection.redis.submitUpdate(member, 2, TTL);
+      expect(after).toBeGreaterThan(before);
+      await until(() => evals.includes('eval'), 'the script sent again');
+      expect(evals.filter((command) => command === 'evalsha' || command === 'eval').slice(0, 2)).toEqual(['evalsha', 'eval']); // NOSCRIPT, then the script itself
+      expect(await connection.redis.script('EXISTS', createHash('sha1').update(SUBMIT_UPDATE).digest('hex'))).toEqual([1]);
+    } finally {
+      monitor.disconnect();
+    }
   });
 
   it('SUBMIT_UPDATE numbers come from Redis’s clock in microseconds, always above the member’s last', async () => {
