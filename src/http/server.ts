@@ -10,8 +10,8 @@ import { sendError, sendJson } from './respond';
 export const GRAPHQL_PATH = '/graphql';
 /** How often Node looks for requests past their timeouts (its default, 30 s, would let them run long past). */
 const CHECK_TIMEOUTS_EVERY_MS = 500;
-const HEALTH_PATH = '/healthz';
-const READY_PATH = '/readyz';
+export const HEALTH_PATH = '/healthz';
+export const READY_PATH = '/readyz';
 const METRICS_PATH = '/metrics';
 
 export interface Routes {
