@@ -1,6 +1,6 @@
 /**
- * Every configurable default, written once. Modules that take these as options refer here; the README's
- * and `.env.example`'s tables say the same.
+ * Every configurable default, written once. Modules that take these as options refer here; docs/
+ * and `.env.example` say the same.
  */
 
 export const DEFAULT_PORT = 4000;

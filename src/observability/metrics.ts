@@ -12,7 +12,7 @@ const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
 
 /**
  * The gateway's Prometheus metrics, in a registry of its own (served at GET /metrics). What to alert on is
- * in the README: RATE_LIMITED, IM_CONFIGURATION_ERROR and IM's 70050 lockout.
+ * in docs/operations.md: RATE_LIMITED, IM_CONFIGURATION_ERROR and IM's 70050 lockout.
  */
 export class GatewayMetrics {
   readonly registry = new Registry();
@@ -55,7 +55,7 @@ export class GatewayMetrics {
 
   private readonly sharedStateResets = new Counter({
     name: `${PREFIX}shared_state_resets_total`,
-    help: 'Times this replica found Redis to be another server than before (a restart or a failover): writes then hold (README: Scale-out).',
+    help: 'Times this replica found Redis to be another server than before (a restart or a failover): writes then hold (docs/scale-out.md).',
     registers: [this.registry],
   });
 

@@ -5,7 +5,7 @@ import { ABANDONED_CALL_LIFETIME_MS } from './abandoned-calls';
 /**
  * How long after an abandoned call was written its member is read back: twice the window IM is assumed to
  * apply it in, so a call delayed past that assumption (a latency spike) has landed by then too. A call IM
- * applies later still is not repaired (README: "No stale write after a timeout").
+ * applies later still is not repaired (docs/architecture.md: "No stale write after a timeout").
  */
 export const LATE_WRITE_REPAIR_AFTER_MS = 2 * ABANDONED_CALL_LIFETIME_MS;
 /** Due members are read back together this often: one member-info call per group and 50 members. */

@@ -28,7 +28,7 @@ export interface RedisMemberOrderingOptions {
  * Per-member order across replicas: each update takes a sequence number when it arrives; whoever holds the
  * member's lease sends the latest value, and updates already covered by an applied later-or-equal one cost no
  * call. Resolves only once IM has applied a value at least as new as the update.
- * Safe against Redis losing this state (README: Scale-out, "When Redis forgets"): sequence numbers come from
+ * Safe against Redis losing this state (docs/scale-out.md, "When Redis forgets"): sequence numbers come from
  * Redis's clock, so a fresh hash never makes a newer update look applied; a claim whose stamp Redis lost puts
  * it back; and after a reset claims hold until every lease the reset erased has run out (state-epoch.ts).
  */

@@ -3,7 +3,7 @@ import { authorizeMemberAccess } from '../../src/auth/policy';
 import type { GroupRole } from '../../src/domain/group';
 import type { GroupMemberRef } from '../../src/domain/member';
 
-// The README's "Who may call it" rules, as a table: caller, their role in the group, self allowed?, target → allowed?
+// The "Who may call it" rules (docs/security.md), as a table: caller, their role in the group, self allowed?, target → allowed?
 const ADMINS = new Set(['administrator', 'ops']);
 const CASES: Array<[string, GroupRole, boolean, string, boolean]> = [
   ['administrator', 'NotMember', false, 'bob', true],

@@ -16,7 +16,7 @@ async function gatewayOn(fake: FakeIm, env: Record<string, string> = {}) {
   return gateway;
 }
 
-describe('one shape for bad input (README: Input rules)', () => {
+describe('one shape for bad input (docs/security.md: Input rules)', () => {
   it.each([
     ['a fraction', 1.5],
     ['a string', 'abc'],

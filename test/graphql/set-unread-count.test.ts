@@ -110,7 +110,7 @@ describe('setGroupMemberUnreadCount on the wire', () => {
     expect(response.body.errors[0].extensions).toEqual({ code: 'IM_ERROR', retryable: false, imErrorCode: 12345, imErrorInfo: 'something new' });
   });
 
-  // The README's "Error codes" table, copied here by hand (not read from the code): every row, over HTTP.
+  // The "Error codes" table (docs/api.md), copied here by hand (not read from the code): every row, over HTTP.
   const README_TABLE: Array<[number[], string, boolean]> = [
     [[10004], 'BAD_USER_INPUT', false],
     [[10015], 'INVALID_GROUP_ID', false],
@@ -137,7 +137,7 @@ describe('setGroupMemberUnreadCount on the wire', () => {
     expect(response.body.errors[0].message).not.toContain(String(imCode));
   });
 
-  it('knows no more IM codes than the README lists, and maps none to UNAUTHENTICATED', () => {
+  it('knows no more IM codes than the Error codes table lists, and maps none to UNAUTHENTICATED', () => {
     expect([...IM_ERROR_TABLE.keys()].sort()).toEqual(rows.map(([imCode]) => imCode).sort());
     for (const errorClass of IM_ERROR_TABLE.values()) expect(errorClass.code).not.toBe('UNAUTHENTICATED');
   });

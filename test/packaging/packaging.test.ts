@@ -219,20 +219,25 @@ async function paste(script: string, gatewayOrigin: string): Promise<string> {
 }
 
 describe('the README’s quick-start commands work as pasted (they must not drift again)', () => {
-  it('has the marked blocks: two on the built-in simulator, one with UserSigs against the standalone one', () => {
-    expect(markedBlocks().map((block) => block.setup)).toEqual(['built-in', 'built-in', 'standalone']);
+  it('has the marked blocks: four on the built-in simulator, one with UserSigs against the standalone one', () => {
+    expect(markedBlocks().map((block) => block.setup)).toEqual(['built-in', 'built-in', 'standalone', 'built-in', 'built-in']);
   });
 
-  it('runs the single and the batch mutation against a gateway on its built-in simulator', async () => {
+  it('runs the single and the batch mutation, the read and the error example against a gateway on its built-in simulator', async () => {
     const builtIn = runTs('src/main.ts', [], { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' });
     onCleanup(() => builtIn.child.kill('SIGKILL'));
     await until(() => builtIn.logs.some((line) => line.msg === 'gateway ready'), 'the gateway to start');
     const origin = new URL(builtIn.logs.find((line) => line.msg === 'gateway ready')!.url as string).origin;
-    const [single, batch] = markedBlocks().filter((block) => block.setup === 'built-in');
+    const [single, batch, read, error] = markedBlocks().filter((block) => block.setup === 'built-in');
     expect(JSON.parse(await paste(single.script, origin))).toEqual({ data: { setGroupMemberUnreadCount: { unreadCount: 5, coalesced: false } } });
     const results = JSON.parse(await paste(batch.script, origin)).data.setGroupMemberUnreadCounts.results;
     expect(results[0]).toEqual({ ok: true, unreadCount: 2, error: null });
     expect(results[1]).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } }); // not a member: its own error, the first still applied
+    // The simulator's demo data: bob is a Member of the Public group, and the batch above left him at 2.
+    expect(JSON.parse(await paste(read.script, origin))).toEqual({ data: { groupMember: { role: 'Member', unreadCount: 2, group: { type: 'Public' } } } });
+    const refused = JSON.parse(await paste(error.script, origin));
+    expect(refused.data).toBeNull();
+    expect(refused.errors[0].extensions).toEqual({ code: 'GROUP_NOT_FOUND', retryable: false, imErrorCode: 10010, imErrorInfo: 'group does not exist' });
   }, 60_000);
 
   it('signs as bob with `npm run cli -- usersig` and sets bob’s own count through a gateway that checks UserSigs, in front of the standalone simulator', async () => {

@@ -129,7 +129,7 @@ describe('Redis Sentinel: a master failover under load (real processes)', () => 
     expect(stale).toBe(0);
     // The gateways noticed the new server and held writes as designed. One of the two has been seen (about 1 run
     // in 4, more on a busy machine) not to log it although the promises above held; each one's Redis log lines
-    // are printed, and at least one detection is required (see the README: Scale-out, Sentinel drill).
+    // are printed, and at least one detection is required (see the docs/scale-out.md, Sentinel drill).
     const detected = gateways.map((gateway) => gateway.process.logs.some((line) => String(line.msg).startsWith('SHARED STATE RESET')));
     gateways.forEach((gateway, i) => {
       const lines = gateway.process.logs.filter((line) => /redis|SHARED STATE/i.test(String(line.msg))).map((line) => String(line.msg).slice(0, 50));

@@ -9,7 +9,7 @@ const GROUP = '@TGS#2LATEWRITE';
 /** The group's next message will be number 1001: 1,000 messages, so counts up to 1,000 land as sent. */
 const NEXT_MSG_SEQ = 1001;
 const MEMBERS = Array.from({ length: 100 }, (_, i) => `m${i}`);
-/** The first call of these members is applied by IM 6 s after it arrives: past the 5 s the README assumes. */
+/** The first call of these members is applied by IM 6 s after it arrives: past the 5 s the docs assume. */
 const LATE = new Set(MEMBERS.slice(0, 5));
 const LATE_APPLY_MS = 6000;
 
@@ -53,7 +53,7 @@ async function repairsCounted(gateway: TestGateway): Promise<{ read: number; rew
   return { read: count('read'), rewrite: count('rewrite') };
 }
 
-describe('a late IM write is repaired (README: "No stale write after a timeout")', () => {
+describe('a late IM write is repaired (docs/architecture.md: "No stale write after a timeout")', () => {
   it.each([
     ['one process', false],
     ['two replicas on Redis, the newer value sent through the other one', true],

@@ -24,7 +24,7 @@ export class SetGroupMemberUnreadCountPayload {
 
 @ObjectType({ description: 'Why one item of a batch failed; the same facts the single mutation puts in `extensions`.' })
 export class UnreadCountError {
-  @Field({ description: 'The stable error code, e.g. `GROUP_NOT_FOUND` or `RATE_LIMITED`; see the README for the table.' })
+  @Field({ description: 'The stable error code, e.g. `GROUP_NOT_FOUND` or `RATE_LIMITED`; see docs/api.md for the table.' })
   code!: string;
 
   @Field({ description: 'A short message, safe to show.' })

@@ -1,4 +1,4 @@
-/** Pace at 95 % of the limit: the rest absorbs network jitter and the guard's rounding (see README). */
+/** Pace at 95 % of the limit: the rest absorbs network jitter and the guard's rounding (docs/architecture.md). */
 const RATE_LIMIT_HEADROOM = 0.95;
 /** The limit is per any one-second window. */
 export const WINDOW_MS = 1000;
