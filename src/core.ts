@@ -195,6 +195,11 @@ export class GatewayCore {
     return this.registry?.everSeen === false ? this.replicas?.notReadyReason() : undefined;
   }
 
+  /** Why the shared state (Redis) is unreachable now; undefined when it is reachable, or not used. */
+  sharedStateProblem(): string | undefined {
+    return this.replicas?.notReadyReason();
+  }
+
   /** Undefined unless degraded: Redis unreachable after it was reached, so writes fail fast and reads go on at this replica's share. */
   degradedReason(): string | undefined {
     return this.registry?.everSeen === true ? this.replicas?.notReadyReason() : undefined;

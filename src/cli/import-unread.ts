@@ -7,6 +7,7 @@ import { forbidden } from '../errors';
 import { imRowCheck } from '../import/row-check';
 import { ImportRun, type ImportSummary, type UnreadCountSink } from '../import/importer';
 import { ProgressReporter } from '../import/progress';
+import { waitingForSharedState } from '../import/shared-state-wait';
 import { formatOf, ImportFileError, ImportUsageError, type ImportFormat } from '../import/rows';
 import { createLogger } from '../observability/logger';
 import { EXIT } from './exit-codes';
@@ -44,6 +45,8 @@ Options:
                         only rows that differ)
   --verify              after the import, read every member back (verify-unread) and exit as it does
   --rate <n>            IM calls per second, at most IM_RATE_LIMIT_PER_SECOND (default ${DEFAULT_RATE_LIMIT_PER_SECOND})
+                        (with IM_SHARED_STATE=redis: shared with the running gateways; while Redis is
+                        unreachable, rows wait for it)
   -h, --help            this text
 
 Exit codes: 0 every row applied or in the rejects file; 1 fatal (unreadable file, IM unreachable,
@@ -86,7 +89,10 @@ export async function importUnread(argv: string[], env: Record<string, string | 
       : undefined;
   // The importer is an operator's tool and acts as the app admin, so no role is ever looked up.
   const asAdmin = { caller: { account: config.im.adminIdentifier }, roleOf: () => Promise.reject(forbidden('the import acts as the app admin')) };
-  const sink: UnreadCountSink | undefined = core && !dryRun ? (update, path) => core.setUnreadCount.run(update, path, asAdmin) : undefined;
+  const write: UnreadCountSink | undefined = core && !dryRun ? (update, path) => core.setUnreadCount.run(update, path, asAdmin) : undefined;
+  // Rows refused while Redis is unreachable wait for it: an outage of the shared state is no reason to stop.
+  const shared = core && { problem: () => core.sharedStateProblem(), whenReady: (ms: number) => core.whenReady(ms) };
+  const sink = write && shared ? waitingForSharedState(write, shared, (line) => process.stderr.write(line)) : undefined;
   const check = core !== undefined && !writeAll ? imRowCheck(core.groupTypes, core.reads) : undefined;
   const run = new ImportRun(
     // Two seconds' worth of writes keep the limiter busy without any row waiting near IM_MAX_QUEUE_WAIT_MS;
