@@ -170,6 +170,22 @@ describe('the documented ways to run and use the package', () => {
     for (const resolution of [['--module', 'commonjs', '--moduleResolution', 'node10', '--ignoreDeprecations', '5.0'], ['--module', 'nodenext', '--moduleResolution', 'nodenext']]) {
       execFileSync(process.execPath, [tsc, '--noEmit', '--strict', '--skipLibCheck', ...resolution, 'app.ts'], { cwd: project, encoding: 'utf8' });
     }
+
+    // The other way docs/api.md gives: straight from a clone's folder. No script of the package runs in the
+    // user's install (it ships its built dist/), and its dependency comes with it: nothing missing or unmet.
+    const clientScripts = Object.keys(JSON.parse(readFileSync(join(ROOT, 'packages', 'client', 'package.json'), 'utf8')).scripts ?? {});
+    expect(clientScripts.filter((script) => ['preinstall', 'install', 'postinstall', 'prepare'].includes(script))).toEqual([]);
+    const fromFolder = join(work, 'app-from-folder');
+    execFileSync('mkdir', [fromFolder]);
+    writeFileSync(join(fromFolder, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
+    const install = spawnSync('npm', ['install', '--install-links', '--prefer-offline', '--no-audit', '--no-fund', 'graphql@16', join(ROOT, 'packages', 'client')], { cwd: fromFolder, env: userEnv(), encoding: 'utf8' });
+    expect(install.status).toBe(0);
+    expect(install.stdout + install.stderr).not.toMatch(/UNMET|> tsc|prepare/);
+    // (npm ls calls a folder installed as a copy "invalid" against its file: spec: npm's quirk, not a missing package.)
+    const tree = spawnSync('npm', ['ls', '--all'], { cwd: fromFolder, env: userEnv(), encoding: 'utf8' }).stdout;
+    expect(tree).not.toMatch(/UNMET|missing/);
+    expect(tree).toContain('@graphql-typed-document-node/core@');
+    expect(execFileSync('node', ['-e', used], { cwd: fromFolder, encoding: 'utf8' }).trim()).toBe('SetGroupMemberUnreadCount RATE_LIMITED');
   }, 240_000);
 
   it('`npm run simulator` stopped with SIGTERM leaves nothing running (the script execs the simulator)', async () => {
