@@ -99,12 +99,14 @@ const OVERHEAD_ROUNDS = 3;
 
 async function overhead() {
   const im = await startInstantIm();
-  const kinds = ['bare proxy', 'plain Apollo', 'gateway'];
+  const kinds = ['bare proxy', 'plain Apollo', 'gateway', 'gateway, tracing on'];
   const samples = Object.fromEntries(kinds.map((kind) => [kind, []]));
+  // Tracing on: spans exported over OTLP/HTTP to the same instant fake (it answers anything), every 100 ms.
+  const tracing = { OTEL_EXPORTER_OTLP_ENDPOINT: im.url, OTEL_BSP_SCHEDULE_DELAY: '100' };
   for (let round = 0; round < OVERHEAD_ROUNDS; round++) {
     for (const kind of kinds) {
-      const target = kind === 'gateway'
-        ? await startGateway(im.url, { IM_RATE_LIMIT_PER_SECOND: '10000', IM_COALESCE_WINDOW_MS: '0' })
+      const target = kind.startsWith('gateway')
+        ? await startGateway(im.url, { IM_RATE_LIMIT_PER_SECOND: '10000', IM_COALESCE_WINDOW_MS: '0', ...(kind === 'gateway' ? {} : tracing) })
         : await startTarget(kind, im.url);
       const pid = nodePid(target.child);
       await load(target.url, { connections: 20, duration: 2, member: (i) => `warm${round}-${i}` }); // warm-up (JIT)

@@ -3,6 +3,7 @@
  * `im-graphql-gateway <command>`: dispatches to the command's own module, loaded on demand, so the import
  * command never loads the GraphQL server and `serve` starts exactly what `npm start` starts.
  */
+import './observability/tracing-bootstrap'; // first: before the modules it instruments
 import { EXIT } from './cli/exit-codes';
 
 const [command, ...args] = process.argv.slice(2);

@@ -12,6 +12,7 @@ import { rateLimit } from './outbound/rate-limit';
 import { retry } from './outbound/retry';
 import { signatureLockout } from './outbound/signature-lockout';
 import { sendGate } from './outbound/send-gate';
+import { traced } from './outbound/traced';
 import { DegradableRateLimiter } from './outbound/limiter/degradable';
 import { ReplicaRegistry } from './replicas/replica-registry';
 import { ReplicaConnection } from './replicas/redis-connection';
@@ -111,6 +112,7 @@ export class GatewayCore {
     const lockout = signatureLockout();
     const call = compose(
       [
+        traced(), // with tracing on, a span per call (its retries included)
         lockout, // fail fast while IM's 70050 pause lasts
         retry({ maxRetries: settings.maxRetries, deadlineMs: settings.retryDeadlineMs, resign: () => this.adminUserSig.invalidate(), onRetry: hooks.onRetry }),
         rateLimit((command) => this.limiterFor(command, hooks.onLimiterWait)), // every attempt takes a slot of its command's budget

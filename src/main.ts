@@ -1,3 +1,4 @@
+import { flushTraces } from './observability/tracing-bootstrap'; // first: before the modules it instruments
 import 'reflect-metadata';
 import { startGateway } from './app';
 import { ConfigError, loadConfig } from './config/config';
@@ -24,7 +25,7 @@ async function main(): Promise<void> {
         // Non-zero when the deadline left updates unsent (each is in the log), so the platform notices.
         logger.info({ unanswered: unsent.length + inDoubt.length, unsent: unsent.length, inDoubt: inDoubt.length }, 'stopped');
         logger.flush();
-        process.exit(unsent.length + inDoubt.length === 0 ? 0 : 1);
+        void flushTraces().then(() => process.exit(unsent.length + inDoubt.length === 0 ? 0 : 1));
       },
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');

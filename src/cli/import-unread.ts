@@ -10,6 +10,7 @@ import { ProgressReporter } from '../import/progress';
 import { waitingForSharedState } from '../import/shared-state-wait';
 import { formatOf, ImportFileError, ImportUsageError, type ImportFormat } from '../import/rows';
 import { createLogger } from '../observability/logger';
+import { inSpan } from '../observability/tracing';
 import { EXIT } from './exit-codes';
 import { runVerify } from './verify-unread';
 
@@ -114,7 +115,8 @@ export async function importUnread(argv: string[], env: Record<string, string | 
   try {
     let summary: ImportSummary;
     try {
-      summary = await run.run();
+      // With tracing on, the import is one trace: its read and write calls (50 members a read) are its spans.
+      summary = await inSpan('import-unread', () => run.run());
     } catch (error) {
       if (!(error instanceof ImportUsageError || error instanceof ImportFileError)) throw error;
       process.stderr.write(`import-unread: ${error.message}\n`);

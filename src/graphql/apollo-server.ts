@@ -10,6 +10,8 @@ import { formatError } from './errors';
 import { authenticationPlugin } from './plugins/authentication';
 import { loggingPlugin } from './plugins/logging';
 import { metricsPlugin } from './plugins/metrics';
+import { tracingPlugin } from './plugins/tracing';
+import { tracingOn } from '../observability/tracing';
 import { operationLimitsPlugin } from './plugins/operation-limits';
 import { buildGatewaySchema } from './schema';
 
@@ -29,6 +31,7 @@ export async function createApolloServer(config: Config, metrics: GatewayMetrics
     plugins: [
       loggingPlugin(),
       metricsPlugin(metrics),
+      ...(tracingOn() ? [tracingPlugin()] : []),
       operationLimitsPlugin(config.limits),
       authenticationPlugin(),
       config.production ? ApolloServerPluginLandingPageProductionDefault() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),

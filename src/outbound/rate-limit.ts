@@ -9,7 +9,9 @@ import type { RateLimiter } from './limiter/limiter';
  */
 export function rateLimit(limiterFor: (command: ImCommand) => RateLimiter): Interceptor {
   return (next) => async (command, body, hooks) => {
+    const asked = performance.now();
     const permit = await limiterFor(command).acquire();
+    hooks?.onPermit?.(performance.now() - asked);
     try {
       return await next(command, body, chainHooks(hooks, { onWritten: (at) => permit.written(at) }));
     } finally {

@@ -31,6 +31,8 @@ export interface CallHooks {
   onWritten?: (at: number) => void;
   /** An attempt was written and then given up without IM's answer (timeout, reset, non-200): IM may still apply it. */
   onAbandoned?: (writtenAt: number) => void;
+  /** An attempt got its rate-limit permit after waiting this long. */
+  onPermit?: (waitMs: number) => void;
 }
 
 /** One IM REST call. Every outbound layer (client, limiter, retries) has this shape, so they compose. */
@@ -41,7 +43,12 @@ export function chainHooks(outer: CallHooks | undefined, inner: CallHooks): Call
   if (outer === undefined) return inner;
   const both = <A extends unknown[]>(a?: (...args: A) => void, b?: (...args: A) => void) =>
     a === undefined ? b : b === undefined ? a : (...args: A) => (a(...args), b(...args));
-  return { onHost: both(outer.onHost, inner.onHost), onWritten: both(outer.onWritten, inner.onWritten), onAbandoned: both(outer.onAbandoned, inner.onAbandoned) };
+  return {
+    onHost: both(outer.onHost, inner.onHost),
+    onWritten: both(outer.onWritten, inner.onWritten),
+    onAbandoned: both(outer.onAbandoned, inner.onAbandoned),
+    onPermit: both(outer.onPermit, inner.onPermit),
+  };
 }
 
 /** IM answers at most this many groups per get_group_info call. */
