@@ -1,13 +1,12 @@
-import { context, propagation, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { getNumberFromEnv, getStringFromEnv, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { getStringFromEnv } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
-import { defaultResource, detectResources, resourceAttributesEnvDetector, resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { markTracingOn } from './tracing';
 
 /** The service name traces carry unless OTEL_SERVICE_NAME (or OTEL_RESOURCE_ATTRIBUTES) says another. */
@@ -20,20 +19,16 @@ const SERVICE_NAME = 'im-graphql-gateway';
  * before the modules it instruments are loaded (main.ts and cli.ts load it first).
  * @public (required lazily by tracing-bootstrap.ts, which knip cannot follow)
  */
-export function startTracing(): TracerProvider {
+export function startTracing(): NodeTracerProvider {
   // OTEL_SERVICE_NAME over OTEL_RESOURCE_ATTRIBUTES over ours, as the specification orders them.
   const serviceName = getStringFromEnv('OTEL_SERVICE_NAME');
   const resource = defaultResource()
     .merge(resourceFromAttributes({ 'service.name': SERVICE_NAME }))
-    .merge(detectResources({ detectors: [resourceAttributesEnvDetector] }))
+    .merge(detectResources({ detectors: [envDetector] }))
     .merge(resourceFromAttributes(serviceName === undefined ? {} : { 'service.name': serviceName }));
-  const provider = new TracerProvider({
-    resource,
-    spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter(), scheduledDelayMillis: getNumberFromEnv('OTEL_BSP_SCHEDULE_DELAY') ?? 5000 })],
-  });
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  trace.setGlobalTracerProvider(provider);
+  // The batch processor reads OTEL_BSP_* itself; register() sets the AsyncLocalStorage context and W3C trace context.
+  const provider = new NodeTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())] });
+  provider.register();
   registerInstrumentations({
     tracerProvider: provider,
     instrumentations: [
