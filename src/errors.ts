@@ -167,12 +167,19 @@ export const imUnavailable = (reason: string, cause?: unknown): GatewayError =>
  * The shared state (Redis) that keeps replicas within Tencent's budget is unreachable. Retryable for clients,
  * but never sent around it: falling back to private limits would break the app's budget.
  */
+const SHARED_STATE_UNAVAILABLE = 'The shared rate-limit state (Redis) is unavailable; retry shortly';
+
 export const sharedStateUnavailable = (cause?: unknown): GatewayError =>
-  new GatewayError(GatewayErrorCode.IM_UNAVAILABLE, 'The shared rate-limit state (Redis) is unavailable; retry shortly', {
+  new GatewayError(GatewayErrorCode.IM_UNAVAILABLE, SHARED_STATE_UNAVAILABLE, {
     retryAfterMs: 1000,
     refusedBeforeCall: true,
     cause,
   });
+
+/** A refusal because Redis did not answer (nothing was sent to IM), as {@link sharedStateUnavailable} makes it. */
+export function isSharedStateUnavailable(error: unknown): boolean {
+  return error instanceof GatewayError && error.code === GatewayErrorCode.IM_UNAVAILABLE && error.refusedBeforeCall && error.message === SHARED_STATE_UNAVAILABLE;
+}
 
 /** RATE_LIMITED from the gateway's own queue: the wait for a slot would be too long. No IM call was made. */
 export const queueFull = (retryAfterMs: number): GatewayError =>

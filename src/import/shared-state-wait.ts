@@ -1,8 +1,11 @@
-import { GatewayError, GatewayErrorCode } from '../errors';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isSharedStateUnavailable } from '../errors';
 import type { UnreadCountSink } from './importer';
 
 /** While Redis is unreachable, the import looks again this often. */
 const SHARED_STATE_RECHECK_MS = 5000;
+/** A row refused by Redis while the connection still looks up (or up again) goes again after this long. */
+const SHARED_STATE_SETTLE_MS = 250;
 
 /** The shared state (Redis) as the import sees it: why it is unreachable now (undefined: reachable), and a wait for it. */
 export interface SharedState {
@@ -28,10 +31,14 @@ export function waitingForSharedState(sink: UnreadCountSink, shared: SharedState
       try {
         return await sink(update, path);
       } catch (error) {
+        if (!isSharedStateUnavailable(error)) throw error;
         const problem = shared.problem();
-        if (!(error instanceof GatewayError && error.code === GatewayErrorCode.IM_UNAVAILABLE && error.refusedBeforeCall && problem !== undefined)) throw error;
-        outage ??= waitForRedis(problem).finally(() => (outage = undefined));
-        await outage;
+        // The connection may not know yet that Redis is gone (or knows it is back): look again shortly.
+        if (problem === undefined) await sleep(SHARED_STATE_SETTLE_MS);
+        else {
+          outage ??= waitForRedis(problem).finally(() => (outage = undefined));
+          await outage;
+        }
       }
     }
   };

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { onCleanup } from '../support/cleanup';
 import { GROUP, importFixture, importUnread, setCalls } from '../support/import';
@@ -35,6 +35,8 @@ describe('import-unread waits for its shared state (docs/scale-out.md: a Redis o
     expect(await run.exited).toBe(0);
     expect(run.stderr()).toMatch(/shared state back after [\d.]+ s; continuing/);
     expect(sentWhileDown).toBeLessThan(ROWS); // the outage really came mid-import
+    const rejectsFile = `${file}.rejects.csv`;
+    expect(existsSync(rejectsFile) ? readFileSync(rejectsFile, 'utf8').trim().split('\n').slice(1) : []).toEqual([]); // no row given up
     for (let i = 0; i < ROWS; i++) expect(simulator.unreadCount(GROUP, `u${i}`)).toBe(1 + (i % 40));
     const sent = setCalls(simulator).map((call) => call.Member_Account);
     expect(new Set(sent).size).toBe(ROWS);

@@ -41,11 +41,14 @@ class RedisSendBudget implements SendBudget {
     const { connection } = this;
     // After a Redis reset the records of recent sends are gone: grant nothing until they would have expired.
     const held = connection.epoch.holdMs('budgetMs');
-    if (held > 0) return held;
+    if (held > 0) return this.gap(held);
     const id = `${connection.instance}:${this.sendCounter++}`;
-    const [granted, waitText] = await connection.run(() =>
-      connection.redis.takeSend(this.tat, this.sends, this.intervalMs, this.toleranceMs, this.limit, GUARD_WINDOW_MS, this.pendingMs, id),
-    );
+    const [granted, waitText] = await connection
+      .run(() => connection.redis.takeSend(this.tat, this.sends, this.intervalMs, this.toleranceMs, this.limit, GUARD_WINDOW_MS, this.pendingMs, id))
+      .catch((error: unknown) => {
+        this.gap(0);
+        throw error;
+      });
     if (granted !== 1) {
       this.contended = true;
       return Number(waitText);
@@ -64,6 +67,16 @@ class RedisSendBudget implements SendBudget {
   /** Other replicas may take the next slot first: the queue's spacing covers that; nothing known beyond it. */
   readyInMs(): number {
     return 0;
+  }
+
+  /**
+   * Redis unreachable, or a hold after a reset: no grant was possible, so the time until the next one says
+   * nothing of the other replicas' pace (an outage of seconds would make every refusal's estimate seconds per
+   * place in the queue). The next grant starts the measure again.
+   */
+  private gap<T>(value: T): T {
+    this.lastGrantAt = undefined;
+    return value;
   }
 
   private noteGrant(now: number): void {
