@@ -32,6 +32,7 @@ READ_DELAY_S = float(os.environ.get('READ_DELAY_MS', '0')) / 1000
 NEXT_MSG_SEQ = 101
 MEMBER_MSG_SEQ = 90
 LIMIT = int(os.environ.get('LIMIT_PER_SECOND', '0'))  # 0: no limit
+GROUP_MEMBERS = int(os.environ.get('GROUP_MEMBERS', '0'))  # every group's members m0..m<n-1> for paging; 0: MemberNum unknown
 WINDOW_MS = float(os.environ.get('WINDOW_MS', '990'))
 SO_TIMESTAMPNS = getattr(socket, 'SO_TIMESTAMPNS', 35)
 CMSG_SIZE = socket.CMSG_SPACE(16)
@@ -86,7 +87,12 @@ def count_within_window(at_ms, ordered=None):
 
 def read_reply(path, request):
     if '/get_group_info' in path:
-        return {'GroupInfo': [{'GroupId': group, 'ErrorCode': 0, 'ErrorInfo': '', 'Type': 'Public', 'NextMsgSeq': NEXT_MSG_SEQ} for group in request['GroupIdList']]}
+        counted = {'MemberNum': GROUP_MEMBERS} if GROUP_MEMBERS > 0 else {}
+        return {'GroupInfo': [{'GroupId': group, 'ErrorCode': 0, 'ErrorInfo': '', 'Type': 'Public', 'NextMsgSeq': NEXT_MSG_SEQ, **counted} for group in request['GroupIdList']]}
+    if '/get_group_member_info' in path:
+        start = request.get('Offset', 0)
+        accounts = range(start, min(start + request.get('Limit', 200), GROUP_MEMBERS))
+        return {'MemberNum': GROUP_MEMBERS, 'MemberList': [{'Member_Account': f'm{i}', 'Role': 'Member', 'MsgSeq': MEMBER_MSG_SEQ} for i in accounts]}
     if '/get_specified_group_member_info' in path:
         return {'MemberList': [{'Member_Account': account, 'Role': 'Member', 'MsgSeq': MEMBER_MSG_SEQ} for account in request['Member_List_Account']]}
     if '/get_role_in_group' in path:

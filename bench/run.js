@@ -8,6 +8,7 @@ const { join } = require('node:path');
 const { maxInAnyWindow } = require('./sliding-window');
 const { startCountingIm: startCountingImProcess } = require('./counting-im-process');
 const { SDKAPPID, SECRET, REQUEST_HEADERS, MUTATION, GATEWAY_NODE_FLAGS, load } = require('./harness');
+const { verifyRuns, printVerify } = require('./verify-runs');
 
 const ROOT = join(__dirname, '..');
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
@@ -390,9 +391,9 @@ function post(url, body) {
   return fetch(`${url}/graphql`, { method: 'POST', headers: REQUEST_HEADERS, body }).then((r) => r.json());
 }
 
-/** Runs the import command to completion, sampling its peak RSS from /proc while it runs. */
-async function runImport(args, env) {
-  const child = spawn(process.execPath, [join(ROOT, 'dist/cli.js'), 'import-unread', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'ignore'] });
+/** Runs a CLI command (`import-unread …`, `verify-unread …`) to completion, sampling its peak RSS from /proc while it runs. */
+async function runCli(args, env) {
+  const child = spawn(process.execPath, [join(ROOT, 'dist/cli.js'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'ignore'] });
   children.push(child);
   let peak = 0;
   const sampler = setInterval(() => {
@@ -421,11 +422,11 @@ async function bulkImport() {
     if (!stream.write(`@TGS#G${i % 5000},member${i},${i % 100}\n`)) await new Promise((r) => stream.once('drain', r));
   }
   await new Promise((r) => stream.end(r));
-  const dry = await runImport([big, '--dry-run', '--offline'], { IM_SDKAPPID: SDKAPPID, IM_SECRET_KEY: SECRET, IM_API_BASE_URL: 'http://127.0.0.1:9' });
+  const dry = await runCli(['import-unread', big, '--dry-run', '--offline'], { IM_SDKAPPID: SDKAPPID, IM_SECRET_KEY: SECRET, IM_API_BASE_URL: 'http://127.0.0.1:9' });
   const im = await startCountingIm(20);
   const small = join(dir, 'two-thousand.csv');
   require('node:fs').writeFileSync(small, ['groupId,memberAccount,unreadCount', ...Array.from({ length: 2000 }, (_, i) => `@TGS#G${i % 50},m${i},${i % 100}`)].join('\n'));
-  const real = await runImport([small], { IM_SDKAPPID: SDKAPPID, IM_SECRET_KEY: SECRET, IM_API_BASE_URL: im.url });
+  const real = await runCli(['import-unread', small], { IM_SDKAPPID: SDKAPPID, IM_SECRET_KEY: SECRET, IM_API_BASE_URL: im.url });
   const stats = await fakeStats(im.url);
   im.child.kill();
   return { dry, fileMiB: statSync(big).size / 2 ** 20, real, imCalls: stats.calls, maxWindow: maxInAnyWindow(stats.arrivals), migration: await migration(dir) };
@@ -448,7 +449,7 @@ async function migration(dir) {
   require('node:fs').writeFileSync(file, rows.join('\n'));
   const im = await startCountingImProcess({ LIMIT_PER_SECOND: '200' });
   children.push(im.child);
-  const run = await runImport([file], { IM_SDKAPPID: SDKAPPID, IM_SECRET_KEY: SECRET, IM_API_BASE_URL: im.url });
+  const run = await runCli(['import-unread', file], { IM_SDKAPPID: SDKAPPID, IM_SECRET_KEY: SECRET, IM_API_BASE_URL: im.url });
   const stats = await fakeStats(im.url);
   im.child.kill();
   const reads = readCallsOf(stats);
@@ -517,6 +518,8 @@ async function sharedState() {
   if (process.env.BENCH_ONLY === 'overhead') return printOverhead(await overhead());
   if (process.env.BENCH_ONLY === 'cold') return console.log(burstLine(await identicalBurst()));
   if (process.env.BENCH_ONLY === 'overload') return console.table([await sustainedOverload({ seconds: Number(process.env.BENCH_SECONDS ?? 40) })]);
+  const verifyDeps = () => ({ runCli, fakeStats, readCallsOf, startIm: async (env) => { const im = await startCountingImProcess(env); children.push(im.child); return im; }, env: { IM_SDKAPPID: SDKAPPID, IM_SECRET_KEY: SECRET } });
+  if (process.env.BENCH_ONLY === 'verify') return printVerify(await verifyRuns(verifyDeps()));
   if (process.env.BENCH_ONLY === 'migration') {
     const m = await migration(require('node:fs').mkdtempSync(join(require('node:os').tmpdir(), 'bench-migration-')));
     return console.log(JSON.stringify({ ...m, run: { ...m.run, out: m.run.out.slice(-600) } }, null, 1));
@@ -567,6 +570,7 @@ async function sharedState() {
   console.log('| rows | differing | exit | seconds | lower bound (differing / 190 s) | × lower bound | set calls | most set calls in any 990 ms | read calls (per command) | most of one read command in any 990 ms | 60007 | peak RSS MiB |');
   console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|');
   console.log(`| ${m.rows} | ${m.differing} | ${m.run.code} | ${m.run.seconds.toFixed(1)} | ${m.lowerBound.toFixed(1)} | ${(m.run.seconds / m.lowerBound).toFixed(2)} | ${m.setCalls} | ${m.setMaxWindow} | ${m.reads.perCommand.map((c) => `${c.command} ${c.calls}`).join(', ')} | ${Math.max(0, ...m.reads.perCommand.map((c) => c.maxWindow))} | ${m.frequencyErrors} | ${m.run.peakRss.toFixed(0)} |`);
+  printVerify(await verifyRuns(verifyDeps()));
   console.log(`\nPeak RSS of the gateway process: ${Math.max(fast.rss, slow.rss, ...runs.map(([, r]) => r.rss), rows[2].rss).toFixed(0)} MiB (overhead run ${rows[2].rss.toFixed(0)}, coalescing runs ${fast.rss.toFixed(0)} / ${slow.rss.toFixed(0)}, overload runs ${runs.map(([, r]) => r.rss.toFixed(0)).join(' / ')}).`);
 })()
   .catch((error) => {

@@ -129,7 +129,7 @@ export async function importUnread(argv: string[], env: Record<string, string | 
     if (summary.fatal !== undefined) return EXIT.FATAL;
     if (summary.interrupted) return EXIT.INTERRUPTED;
     // --verify reads back through the same core: its pool, limiters and shared state.
-    return plan.verify && core !== undefined ? await runVerify(core, plan.file, plan.format, undefined, plan.rejectsPath) : EXIT.DONE;
+    return plan.verify && core !== undefined ? await runVerify(core, plan.file, plan.format, { rejectsPath: plan.rejectsPath }) : EXIT.DONE;
   } finally {
     await core?.close();
   }

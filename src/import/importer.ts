@@ -136,6 +136,7 @@ export class ImportRun {
       };
       writeCheckpoint(checkpointPath, checkpoint);
     };
+    save(false); // before the first IM call: a process killed at any point can be resumed
     const saver = setInterval(() => save(false), this.options.checkpointEveryMs ?? DEFAULT_CHECKPOINT_EVERY_MS);
     const pending = new Set<Promise<void>>();
     let skipped = 0;

@@ -1,11 +1,12 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { memberKey } from '../domain/member';
 import { unreadCountOf } from '../domain/unread';
 import { GatewayError, GatewayErrorCode } from '../errors';
+import { Semaphore } from '../lib/concurrency';
 import type { GroupInfo, ImApi } from '../tencent/commands';
-import { MAX_ACCOUNTS_PER_MEMBER_INFO_CALL, MAX_GROUPS_PER_INFO_CALL } from '../tencent/commands';
+import { MAX_ACCOUNTS_PER_MEMBER_INFO_CALL, MAX_GROUPS_PER_INFO_CALL, MAX_MEMBERS_PER_PAGE_CALL } from '../tencent/commands';
 import { validUpdate } from '../writes/set-unread-count';
+import { LatestValues, type ExpectedRow } from './latest-values';
 import type { ProgressReporter } from './progress';
 import { csvCell, ImportFileError, readRows, type ImportFormat } from './rows';
 
@@ -22,12 +23,21 @@ const MISMATCH_COLUMNS = ['line', 'groupId', 'memberAccount', 'expected', 'actua
 /** IM reads in flight at once; the limiter paces them. */
 const READS_IN_FLIGHT = 16;
 
+/**
+ * How members are read back: `members` asks for the file's members 50 a call (get_specified_group_member_info);
+ * `pages` lists each group 200 a call (get_group_member_info); `auto` picks, per group, whichever costs fewer
+ * calls — pages when the file names more than a quarter of the group.
+ */
+export const READ_STRATEGIES = ['auto', 'members', 'pages'] as const;
+export type ReadStrategy = (typeof READ_STRATEGIES)[number];
+
 export interface VerifyOptions {
   file: string;
   format: ImportFormat;
   mismatchesPath: string;
-  /** Lines of the file the import refused (its rejects file): reported as REJECTED, not read from IM. */
-  rejectedLines?: ReadonlySet<number>;
+  /** The import's rejects file: its rows are reported as REJECTED, not read from IM. Ignored when it does not exist. */
+  rejectsPath?: string;
+  readBy?: ReadStrategy;
 }
 
 export interface VerifySummary {
@@ -37,109 +47,236 @@ export interface VerifySummary {
   byReason: Record<MismatchReason, number>;
   /** Rows that are not valid updates (see the import's rejects file); not checked. */
   invalid: number;
+  /** IM read calls made, by command. */
+  readCalls: { groupInfo: number; memberInfo: number; memberPages: number };
   /** Set when IM could not answer at all (credentials, unreachable). */
   fatal?: string;
   mismatchesPath: string;
   seconds: number;
 }
 
-interface Expected {
-  line: number;
-  groupId: string;
-  memberAccount: string;
-  expected: number;
-}
-
-interface Mismatch extends Expected {
-  actual?: number;
-  reason: MismatchReason;
-}
-
 /**
- * `verify-unread`: did a migration land? Reads every member of an import file back from IM (NextMsgSeq per
- * group, batched 50 groups a call; each member's MsgSeq, 50 accounts a call) through the gateway's own
- * pipeline, and writes the rows that do not hold to the mismatches file, in line order.
+ * `verify-unread`: did a migration land? Reads every member of an import file back from IM (NextMsgSeq and
+ * MemberNum per group, 50 groups a call; then each member's MsgSeq, by name 50 a call or by listing the group
+ * 200 a call, whichever is fewer calls) through the gateway's own pipeline, and writes the rows that do not
+ * hold to the mismatches file, in line order. The file's rows wait on disk ({@link LatestValues}), so memory
+ * does not grow with the file.
  */
 export async function verifyUnread(options: VerifyOptions, api: ImApi, progress?: ProgressReporter): Promise<VerifySummary> {
   const started = Date.now();
   await stat(options.file).catch((error: NodeJS.ErrnoException) => {
     throw new ImportFileError(`cannot read ${options.file}: ${error.code ?? error.message}`);
   });
-  const { byGroup, invalid, members } = await expectedValues(options);
-  const byReason = Object.fromEntries(MISMATCH_REASONS.map((reason) => [reason, 0])) as Record<MismatchReason, number>;
-  const summary: VerifySummary = { members, matching: 0, byReason, invalid, mismatchesPath: options.mismatchesPath, seconds: 0 };
-  const mismatches: Mismatch[] = [];
-  const report = (force = false) => {
-    const accepted = summary.byReason.CLAMPED + summary.byReason.REJECTED;
-    progress?.update({ bytesRead: summary.matching + mismatches.length, totalBytes: members, rowsDone: summary.matching + mismatches.length, applied: summary.matching + accepted, rejected: mismatches.length - accepted }, force);
-  };
-  const record = (expected: Expected, actual: number | undefined, reason: MismatchReason | undefined) => {
-    if (reason === undefined) summary.matching += 1;
-    else {
-      summary.byReason[reason] += 1;
-      mismatches.push({ ...expected, actual, reason });
-    }
-    report();
-  };
-  const rejected = options.rejectedLines ?? new Set<number>();
-  for (const [groupId, rows] of byGroup) {
-    const kept = rows.filter((row) => !rejected.has(row.line));
-    for (const row of rows) if (rejected.has(row.line)) record(row, undefined, 'REJECTED');
-    if (kept.length === 0) byGroup.delete(groupId);
-    else byGroup.set(groupId, kept);
-  }
+  const store = new LatestValues();
   try {
-    const groupIds = [...byGroup.keys()];
-    const infos = new Map<string, GroupInfo | GatewayError>();
-    for (let start = 0; start < groupIds.length; start += MAX_GROUPS_PER_INFO_CALL) {
-      for (const [groupId, info] of await api.getGroupInfos(groupIds.slice(start, start + MAX_GROUPS_PER_INFO_CALL))) infos.set(groupId, info);
+    const run = new VerifyRun(store, api, options, progress);
+    await run.load();
+    await run.readBack();
+    writeMismatches(options.mismatchesPath, store);
+    run.report(true);
+    progress?.finish();
+    return { ...run.summary, seconds: (Date.now() - started) / 1000 };
+  } finally {
+    store.close();
+  }
+}
+
+class VerifyRun {
+  readonly summary: VerifySummary;
+  private checked = 0;
+  private readonly lanes = new Semaphore(READS_IN_FLIGHT);
+  private readonly running = new Set<Promise<void>>();
+  /** The first read that failed outright: ends the run (fatal). */
+  private failure?: GatewayError;
+
+  constructor(
+    private readonly store: LatestValues,
+    private readonly api: ImApi,
+    private readonly options: VerifyOptions,
+    private readonly progress?: ProgressReporter,
+  ) {
+    const byReason = Object.fromEntries(MISMATCH_REASONS.map((reason) => [reason, 0])) as Record<MismatchReason, number>;
+    this.summary = { members: 0, matching: 0, byReason, invalid: 0, readCalls: { groupInfo: 0, memberInfo: 0, memberPages: 0 }, mismatchesPath: options.mismatchesPath, seconds: 0 };
+  }
+
+  /** The file's valid rows and the import's rejected lines into the store; then each member's last row. */
+  async load(): Promise<void> {
+    for await (const row of readRows(this.options.file, this.options.format)) {
+      try {
+        if (row.fields === undefined) throw new Error(row.problem);
+        const update = validUpdate(row.fields, 'row');
+        this.store.add({ line: row.line, groupId: update.groupId, memberAccount: update.memberAccount, expected: update.unreadCount });
+      } catch {
+        this.summary.invalid += 1;
+      }
     }
-    const work: Array<() => Promise<void>> = [];
-    for (const [groupId, rows] of byGroup) {
+    const rejectsPath = this.options.rejectsPath;
+    if (rejectsPath !== undefined && (await exists(rejectsPath))) {
+      for await (const line of rejectedLinesOf(rejectsPath)) this.store.addRejected(line);
+    }
+    let rejected = 0;
+    this.store.settle((row) => {
+      rejected += 1;
+      this.record(row, undefined, 'REJECTED');
+    });
+    this.summary.members = this.store.memberCount() + rejected;
+  }
+
+  async readBack(): Promise<void> {
+    try {
+      const batch: Array<{ groupId: string; members: number }> = [];
+      for (const group of this.store.groups()) {
+        batch.push(group);
+        if (batch.length === MAX_GROUPS_PER_INFO_CALL) await this.readGroups(batch.splice(0));
+      }
+      if (batch.length > 0) await this.readGroups(batch);
+      await this.settled();
+    } catch (error) {
+      if (!(error instanceof GatewayError)) throw error;
+      await Promise.allSettled(this.running);
+      this.summary.fatal = `${error.code}: ${error.message}`;
+    }
+  }
+
+  report(force = false): void {
+    const { matching, byReason } = this.summary;
+    const accepted = byReason.CLAMPED + byReason.REJECTED;
+    const mismatched = this.checked - matching;
+    this.progress?.update({ bytesRead: this.checked, totalBytes: this.summary.members, rowsDone: this.checked, applied: matching + accepted, rejected: mismatched - accepted }, force);
+  }
+
+  private async readGroups(groups: Array<{ groupId: string; members: number }>): Promise<void> {
+    this.summary.readCalls.groupInfo += 1;
+    const infos = await this.api.getGroupInfos(groups.map((group) => group.groupId));
+    for (const { groupId, members } of groups) {
       const info = infos.get(groupId)!;
       if (info instanceof GatewayError) {
         if (info.code !== GatewayErrorCode.GROUP_NOT_FOUND) throw info;
-        rows.forEach((row) => record(row, undefined, 'GROUP_NOT_FOUND'));
+        for (const row of this.store.membersOf(groupId)) this.record(row, undefined, 'GROUP_NOT_FOUND');
       } else if (info.type === 'AVChatRoom' || info.type === 'ChatRoom') {
         // The import refuses these (IM ignores sets there), so nothing of the file can hold in them.
-        rows.forEach((row) => record(row, undefined, 'UNSUPPORTED_GROUP_TYPE'));
+        for (const row of this.store.membersOf(groupId)) this.record(row, undefined, 'UNSUPPORTED_GROUP_TYPE');
       } else {
-        for (let start = 0; start < rows.length; start += MAX_ACCOUNTS_PER_MEMBER_INFO_CALL) {
-          const chunk = rows.slice(start, start + MAX_ACCOUNTS_PER_MEMBER_INFO_CALL);
-          work.push(async () => {
-            const seqs = await api.getReadMsgSeqs(groupId, chunk.map((row) => row.memberAccount));
-            for (const row of chunk) {
-              const msgSeq = seqs.get(row.memberAccount);
-              if (msgSeq === undefined) record(row, undefined, 'NOT_MEMBER');
-              else {
-                const actual = unreadCountOf(info.nextMsgSeq, msgSeq);
-                record(row, actual, reasonFor(row.expected, actual, info.nextMsgSeq - 1));
-              }
-            }
-          });
-        }
+        if (this.byPages(info, members)) await this.readPages(groupId, info);
+        await this.readByName(groupId, info);
       }
     }
-    await inParallel(work, READS_IN_FLIGHT);
-  } catch (error) {
-    if (!(error instanceof GatewayError)) throw error;
-    summary.fatal = `${error.code}: ${error.message}`;
   }
-  writeMismatches(options.mismatchesPath, mismatches);
-  report(true);
-  progress?.finish();
-  return { ...summary, seconds: (Date.now() - started) / 1000 };
+
+  /** Listing the group costs fewer calls than naming the file's members in it (or the caller asked for it). */
+  private byPages(info: GroupInfo, members: number): boolean {
+    const strategy = this.options.readBy ?? 'auto';
+    if (strategy !== 'auto') return strategy === 'pages';
+    const pages = Math.ceil((info.memberNum ?? Infinity) / MAX_MEMBERS_PER_PAGE_CALL);
+    return pages < Math.ceil(members / MAX_ACCOUNTS_PER_MEMBER_INFO_CALL);
+  }
+
+  /**
+   * The group page by page (Offset pages in parallel; Community groups follow `Next`), each listed member the
+   * file names checked once. Members the pages miss (not members, or shifted by a join or leave between pages)
+   * are then read by name.
+   */
+  private async readPages(groupId: string, info: GroupInfo): Promise<void> {
+    const check = (members: Array<{ account: string; msgSeq: number }>) => {
+      for (const member of members) {
+        const row = this.store.find(groupId, member.account);
+        if (row !== undefined && this.store.markChecked(row.line)) this.recordRead(row, info, member.msgSeq);
+      }
+    };
+    if (info.type === 'Community') {
+      await this.submit(async () => {
+        let next = '';
+        do {
+          this.summary.readCalls.memberPages += 1;
+          const page = await this.api.getGroupMemberPage(groupId, MAX_MEMBERS_PER_PAGE_CALL, { next });
+          check(page.members);
+          next = page.next ?? '';
+        } while (next !== '');
+      });
+    } else {
+      for (let offset = 0; offset < (info.memberNum ?? 0); offset += MAX_MEMBERS_PER_PAGE_CALL) {
+        await this.submit(async () => {
+          this.summary.readCalls.memberPages += 1;
+          check((await this.api.getGroupMemberPage(groupId, MAX_MEMBERS_PER_PAGE_CALL, { offset })).members);
+        });
+      }
+    }
+    await this.settled();
+  }
+
+  /** The group's members not yet checked, 50 a call; those IM leaves out are not members. */
+  private async readByName(groupId: string, info: GroupInfo): Promise<void> {
+    const chunk: ExpectedRow[] = [];
+    const send = async (rows: ExpectedRow[]) =>
+      this.submit(async () => {
+        this.summary.readCalls.memberInfo += 1;
+        const seqs = await this.api.getReadMsgSeqs(groupId, rows.map((row) => row.memberAccount));
+        for (const row of rows) {
+          const msgSeq = seqs.get(row.memberAccount);
+          if (msgSeq === undefined) this.record(row, undefined, 'NOT_MEMBER');
+          else this.recordRead(row, info, msgSeq);
+        }
+      });
+    for (const row of this.store.membersOf(groupId, true)) {
+      chunk.push(row);
+      if (chunk.length === MAX_ACCOUNTS_PER_MEMBER_INFO_CALL) await send(chunk.splice(0));
+    }
+    if (chunk.length > 0) await send(chunk);
+  }
+
+  /** Runs a read when a lane is free; the first read that fails ends the run. */
+  private async submit(read: () => Promise<void>): Promise<void> {
+    await this.lanes.acquire();
+    if (this.failure !== undefined) {
+      this.lanes.release();
+      throw this.failure;
+    }
+    const running: Promise<void> = read()
+      .catch((error: unknown) => {
+        if (!(error instanceof GatewayError)) throw error;
+        this.failure ??= error;
+      })
+      .finally(() => {
+        this.lanes.release();
+        this.running.delete(running);
+      });
+    this.running.add(running);
+  }
+
+  private async settled(): Promise<void> {
+    await Promise.all(this.running);
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  private recordRead(row: ExpectedRow, info: GroupInfo, msgSeq: number): void {
+    const actual = unreadCountOf(info.nextMsgSeq, msgSeq);
+    this.record(row, actual, reasonFor(row.expected, actual, info.nextMsgSeq - 1));
+  }
+
+  private record(row: ExpectedRow, actual: number | undefined, reason: MismatchReason | undefined): void {
+    this.checked += 1;
+    if (reason === undefined) this.summary.matching += 1;
+    else {
+      this.summary.byReason[reason] += 1;
+      this.store.addMismatch(row, actual, reason);
+    }
+    this.report();
+  }
 }
 
-/** The lines an import refused, from its rejects file (`line` column); none when the file does not exist. */
-export async function rejectedLinesOf(rejectsPath: string): Promise<Set<number> | undefined> {
-  if (!(await stat(rejectsPath).then(() => true, () => false))) return undefined;
-  const lines = new Set<number>();
+/** The lines an import refused, from its rejects file (`line` column). */
+async function* rejectedLinesOf(rejectsPath: string): AsyncGenerator<number> {
   for await (const row of readRows(rejectsPath, 'csv')) {
     const line = Number(row.fields?.line);
-    if (Number.isInteger(line) && line > 0) lines.add(line);
+    if (Number.isInteger(line) && line > 0) yield line;
   }
-  return lines;
+}
+
+export async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Matching (undefined), IM's clamping, or a real difference. */
@@ -148,48 +285,21 @@ function reasonFor(expected: number, actual: number, messageCount: number): Mism
   return expected > messageCount && actual === messageCount ? 'CLAMPED' : 'DIFFERENT';
 }
 
-/** The file's valid rows, the last one per member, grouped by group. */
-async function expectedValues(options: VerifyOptions): Promise<{ byGroup: Map<string, Expected[]>; invalid: number; members: number }> {
-  const latest = new Map<string, Expected>();
-  let invalid = 0;
-  for await (const row of readRows(options.file, options.format)) {
-    if (row.fields === undefined) {
-      invalid += 1;
-      continue;
-    }
-    try {
-      const update = validUpdate(row.fields, 'row');
-      const key = memberKey(update);
-      latest.delete(key); // re-inserted: the member's place is its last line
-      latest.set(key, { line: row.line, groupId: update.groupId, memberAccount: update.memberAccount, expected: update.unreadCount });
-    } catch {
-      invalid += 1;
-    }
-  }
-  const byGroup = new Map<string, Expected[]>();
-  for (const expected of latest.values()) {
-    const rows = byGroup.get(expected.groupId);
-    if (rows === undefined) byGroup.set(expected.groupId, [expected]);
-    else rows.push(expected);
-  }
-  return { byGroup, invalid, members: latest.size };
-}
+/** Lines of the mismatches file written per write call. */
+const LINES_PER_WRITE = 1_000;
 
-async function inParallel(work: Array<() => Promise<void>>, width: number): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < work.length) await work[next++]();
-  };
-  await Promise.all(Array.from({ length: Math.min(width, work.length) }, lane));
-}
-
-function writeMismatches(path: string, mismatches: Mismatch[]): void {
+function writeMismatches(path: string, store: LatestValues): void {
   const fd = openSync(path, 'w');
   try {
-    writeSync(fd, `${MISMATCH_COLUMNS.join(',')}\n`);
-    for (const m of mismatches.sort((a, b) => a.line - b.line)) {
-      writeSync(fd, `${[m.line, csvCell(m.groupId), csvCell(m.memberAccount), m.expected, m.actual ?? '', m.reason].join(',')}\n`);
+    let lines = [MISMATCH_COLUMNS.join(',')];
+    for (const m of store.mismatches()) {
+      lines.push([m.line, csvCell(m.groupId), csvCell(m.memberAccount), m.expected, m.actual ?? '', m.reason].join(','));
+      if (lines.length >= LINES_PER_WRITE) {
+        writeSync(fd, `${lines.join('\n')}\n`);
+        lines = [];
+      }
     }
+    if (lines.length > 0) writeSync(fd, `${lines.join('\n')}\n`);
   } finally {
     closeSync(fd);
   }

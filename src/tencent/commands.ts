@@ -78,6 +78,8 @@ export interface GroupInfo {
   type: GroupType;
   /** The sequence number the group's next message will get. */
   nextMsgSeq: number;
+  /** The group's member count (`MemberNum`), when IM says it. */
+  memberNum?: number;
 }
 
 /**
@@ -104,10 +106,12 @@ export class ImApi {
     return this.groupInfo(groupIds, ['Type'], (item) => (isGroupType(item.Type) ? item.Type : undefined));
   }
 
-  /** Types and NextMsgSeq of up to {@link MAX_GROUPS_PER_INFO_CALL} groups; each group its own error, as above. */
+  /** Types, NextMsgSeq and MemberNum of up to {@link MAX_GROUPS_PER_INFO_CALL} groups; each group its own error, as above. */
   async getGroupInfos(groupIds: readonly string[]): Promise<Map<string, GroupInfo | GatewayError>> {
-    return this.groupInfo(groupIds, ['Type', 'NextMsgSeq'], (item) =>
-      isGroupType(item.Type) && typeof item.NextMsgSeq === 'number' ? { type: item.Type, nextMsgSeq: item.NextMsgSeq } : undefined,
+    return this.groupInfo(groupIds, ['Type', 'NextMsgSeq', 'MemberNum'], (item) =>
+      isGroupType(item.Type) && typeof item.NextMsgSeq === 'number'
+        ? { type: item.Type, nextMsgSeq: item.NextMsgSeq, ...(typeof item.MemberNum === 'number' ? { memberNum: item.MemberNum } : {}) }
+        : undefined,
     );
   }
 

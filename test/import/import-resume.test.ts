@@ -91,4 +91,54 @@ describe('import-unread --resume (a real process against the simulator)', () => 
     expect(await nothing.exited).toBe(2);
     expect(nothing.stderr()).toContain('nothing to resume');
   });
+
+  it('survives kill -9 three times at random points: IM ends at every row’s value, each refused row once in the rejects file, no member written twice, rows IM already held never written', async () => {
+    const { dir, simulator, env } = fixture;
+    const file = join(dir, 'killed.csv');
+    const expectedRejects = new Map<number, string>();
+    const expectedValues = new Map<string, number>();
+    const lines = ['groupId,memberAccount,unreadCount'];
+    for (let i = 0; i < MEMBERS; i++) {
+      const line = lines.length + 1;
+      if (i % 151 === 7) {
+        lines.push(`${GROUP},u${i},lots`);
+        expectedRejects.set(line, 'BAD_USER_INPUT');
+      } else if (i % 173 === 11) {
+        lines.push(`${GROUP},stranger${i},1`);
+        expectedRejects.set(line, 'FORBIDDEN');
+      } else {
+        const value = i % 7 === 0 ? 0 : (i % 89) + 1; // members start with everything read: 0 is already held
+        lines.push(`${GROUP},u${i},${value}`);
+        expectedValues.set(`u${i}`, value);
+      }
+    }
+    writeFileSync(file, lines.join('\n'));
+    const fast = { ...env, IM_RATE_LIMIT_PER_SECOND: '400', IM_MAX_RETRIES: '0' };
+    const killedAfter: number[] = [];
+    for (let run = 0; run < 3; run++) {
+      const importing = importUnread([file, ...(run === 0 ? [] : ['--resume']), '--rate', '400'], fast);
+      const target = setCalls(simulator).length + 100 + Math.floor(Math.random() * 500);
+      killedAfter.push(target);
+      let ended = false;
+      void importing.exited.then(() => (ended = true));
+      while (setCalls(simulator).length < target && !ended) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect({ run, ended, stderr: ended ? importing.stderr() : '' }).toEqual({ run, ended: false, stderr: '' }); // still importing when killed
+      importing.child.kill('SIGKILL');
+      await importing.exited;
+    }
+    const last = importUnread([file, '--resume', '--rate', '400'], fast);
+    expect({ exit: await last.exited, killedAfter }).toEqual({ exit: 0, killedAfter });
+
+    const rejects = readCsv(`${file}.rejects.csv`).slice(1);
+    expect(rejects.map((row) => Number(row[3]))).toEqual([...expectedRejects.keys()]);
+    expect(rejects.map((row) => row[4])).toEqual([...expectedRejects.values()]);
+    const wrong = [...expectedValues].filter(([account, value]) => simulator.unreadCount(GROUP, account) !== value);
+    expect(wrong).toEqual([]);
+    const writes = new Map<string, number>();
+    for (const call of setCalls(simulator)) writes.set(call.Member_Account, (writes.get(call.Member_Account) ?? 0) + 1);
+    expect([...writes].filter(([, count]) => count > 1)).toEqual([]); // a row written before a kill is read, and matches, after it
+    expect([...expectedValues].filter(([account, value]) => value === 0 && writes.has(account))).toEqual([]);
+    expect(writes.size).toBe([...expectedValues.values()].filter((value) => value !== 0).length);
+  }, 90_000);
 });
+

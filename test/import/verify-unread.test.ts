@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GROUP, importFixture, importUnread, readCsv } from '../support/import';
 import { runTs } from '../support/process';
+import { ImCommand } from '../../src/tencent/commands';
 
 const SMALL = '@TGS#VERIFYTWO'; // 50 messages, members v0..v9
 
@@ -75,4 +76,43 @@ describe('verify-unread (a real process against the simulator)', () => {
     expect(await noCredentials.exited).toBe(2);
     expect(noCredentials.stderr()).toContain('IM_SDKAPPID and IM_SECRET_KEY are required');
   });
+
+  it('reads a group the file mostly covers page by page (200 a call; Community by Next), the rest by name (50 a call): the same mismatches as naming every member', async () => {
+    const { dir, env, simulator } = fixture;
+    const members = (prefix: string, n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}${i}`, 'Member' as const]));
+    simulator.addGroup({ groupId: '@TGS#PAGEDPUB', type: 'Public', messageCount: 100, members: members('p', 450) });
+    simulator.addGroup({ groupId: '@TGS#PAGEDCOM', type: 'Community', messageCount: 100, members: members('c', 250) });
+    // Everyone starts with everything read (0 unread): rows asking 0 match, the others differ.
+    const rows = [
+      ...Array.from({ length: 450 }, (_, i) => ['@TGS#PAGEDPUB', `p${i}`, i % 3 === 0 ? 0 : i % 50]),
+      ['@TGS#PAGEDPUB', 'stranger', 4],
+      ...Array.from({ length: 250 }, (_, i) => ['@TGS#PAGEDCOM', `c${i}`, i % 5 === 0 ? 0 : 7]),
+      ['@TGS#PAGEDPUB', 'p1', 0], // p1 listed twice: its last value (0) holds
+    ];
+    const file = join(dir, 'whole-groups.csv');
+    writeFileSync(file, ['groupId,memberAccount,unreadCount', ...rows.map((row) => row.join(','))].join('\n'));
+    const expected = rows
+      .map((row, i) => ({ line: i + 2, row }))
+      .filter(({ row, line }) => row[2] !== 0 && !(row[1] === 'p1' && line !== rows.length + 1))
+      .map(({ row, line }) => (row[1] === 'stranger' ? `${line},${row[0]},stranger,4,,NOT_MEMBER` : `${line},${row[0]},${row[1]},${row[2]},0,DIFFERENT`));
+
+    const calls = () => ({ pages: simulator.callsOf(ImCommand.GET_GROUP_MEMBER_INFO).length, byName: simulator.callsOf(ImCommand.GET_SPECIFIED_GROUP_MEMBER_INFO).length });
+    const auto = verify([file], env);
+    expect(await auto.exited).toBe(3);
+    const autoMismatches = readFileSync(`${file}.mismatches.csv`, 'utf8').trim().split('\n').slice(1);
+    expect(autoMismatches).toEqual(expected);
+    // 450 members: 3 pages; 250 in the Community: 2 pages; the stranger the pages did not list: 1 call by name.
+    expect(calls()).toEqual({ pages: 5, byName: 1 });
+
+    const byName = verify([file, '--read-by', 'members'], env);
+    expect(await byName.exited).toBe(3);
+    expect(readFileSync(`${file}.mismatches.csv`, 'utf8').trim().split('\n').slice(1)).toEqual(expected);
+    // 451 names in one group: 10 calls; 250 in the other: 5.
+    expect(calls()).toEqual({ pages: 5, byName: 1 + 15 });
+
+    const bad = verify([file, '--read-by', 'everything'], env);
+    expect(await bad.exited).toBe(2);
+    expect(bad.stderr()).toContain('--read-by must be auto, members, pages');
+  });
 });
+
