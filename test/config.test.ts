@@ -76,7 +76,8 @@ describe('loadConfig', () => {
     [{ IM_SHARED_STATE: 'redis', REDIS_URL: 'redis://a', REDIS_SENTINELS: 'b:26379' }, 'set exactly one of REDIS_URL, REDIS_SENTINELS, REDIS_CLUSTER_NODES (REDIS_URL and REDIS_SENTINELS are all set)'],
     [{ IM_SHARED_STATE: 'redis', REDIS_SENTINELS: 'a:26379,b' }, 'REDIS_SENTINELS must be host:port,host:port,… (got "b")'],
     [{ IM_SHARED_STATE: 'redis', REDIS_SENTINELS: 'a:26379' }, 'REDIS_SENTINEL_MASTER is required with REDIS_SENTINELS'],
-    [{ IM_SHARED_STATE: 'redis', REDIS_CLUSTER_NODES: 'a:7000,b:7001' }, 'REDIS_CLUSTER_NODES Redis Cluster is not supported yet'],
+    [{ IM_SHARED_STATE: 'redis', REDIS_CLUSTER_NODES: 'a:7000,b:70010' }, 'REDIS_CLUSTER_NODES must be host:port,host:port,… (got "b:70010")'],
+    [{ IM_SHARED_STATE: 'redis', REDIS_CLUSTER_NODES: 'a:7000', REDIS_SENTINELS: 'b:26379' }, 'set exactly one of REDIS_URL, REDIS_SENTINELS, REDIS_CLUSTER_NODES (REDIS_SENTINELS and REDIS_CLUSTER_NODES are all set)'],
     [{ IM_SHARED_STATE: 'redis', REDIS_URL: 'http://x' }, 'REDIS_URL must be a redis:// or rediss:// URL'],
   ])('names the bad variable: %j', (env, message) => {
     expect(problemWith(env)).toContain(message);
@@ -106,6 +107,11 @@ describe('loadConfig', () => {
     expect(loadConfig(sentinel).im.sharedState).toEqual({
       kind: 'redis',
       topology: { kind: 'sentinel', sentinels: [{ host: 's1', port: 26379 }, { host: 's2', port: 26380 }], masterName: 'im', sentinelPassword: 'sp', password: 'rp' },
+      keyPrefix: 'im-gateway:simulator:',
+    });
+    expect(loadConfig({ IM_SHARED_STATE: 'redis', REDIS_CLUSTER_NODES: 'n1:7000,10.0.0.2:7001', REDIS_PASSWORD: 'rp' }).im.sharedState).toEqual({
+      kind: 'redis',
+      topology: { kind: 'cluster', nodes: [{ host: 'n1', port: 7000 }, { host: '10.0.0.2', port: 7001 }], password: 'rp' },
       keyPrefix: 'im-gateway:simulator:',
     });
   });

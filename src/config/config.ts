@@ -9,7 +9,13 @@ export { ConfigError } from './env';
 /** Where the replicas' Redis is: one instance by URL, or the master a set of Sentinels names (ioredis follows it across failovers). */
 export type RedisTopology =
   | { kind: 'single'; url: string }
-  | { kind: 'sentinel'; sentinels: Array<{ host: string; port: number }>; masterName: string; sentinelPassword?: string; password?: string };
+  | { kind: 'sentinel'; sentinels: RedisNode[]; masterName: string; sentinelPassword?: string; password?: string }
+  | { kind: 'cluster'; nodes: RedisNode[]; password?: string };
+
+export interface RedisNode {
+  host: string;
+  port: number;
+}
 
 type SharedStateConfig = { kind: 'memory' } | { kind: 'redis'; topology: RedisTopology; keyPrefix: string };
 
@@ -204,9 +210,7 @@ function redisTopology(env: Env): RedisTopology {
     const which = given.length === 0 ? 'none is set' : `${given.join(' and ')} are all set`;
     throw new ConfigError(given[0] ?? 'REDIS_URL', `with IM_SHARED_STATE=redis, set exactly one of ${REDIS_TOPOLOGY_VARIABLES.join(', ')} (${which})`);
   }
-  if (given[0] === 'REDIS_CLUSTER_NODES') {
-    throw new ConfigError('REDIS_CLUSTER_NODES', 'Redis Cluster is not supported yet (every script keeps its keys in one slot, but no cluster drill has been run): use REDIS_URL or REDIS_SENTINELS');
-  }
+  if (given[0] === 'REDIS_CLUSTER_NODES') return { kind: 'cluster', nodes: redisNodes(env, 'REDIS_CLUSTER_NODES'), password: nonEmpty(env, 'REDIS_PASSWORD') };
   if (given[0] === 'REDIS_URL') {
     const url = nonEmpty(env, 'REDIS_URL')!;
     let parsed: URL;
@@ -218,17 +222,22 @@ function redisTopology(env: Env): RedisTopology {
     if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new ConfigError('REDIS_URL', 'must be a redis:// or rediss:// URL');
     return { kind: 'single', url };
   }
-  const sentinels = nonEmpty(env, 'REDIS_SENTINELS')!
+  const sentinels = redisNodes(env, 'REDIS_SENTINELS');
+  const masterName = nonEmpty(env, 'REDIS_SENTINEL_MASTER');
+  if (masterName === undefined) throw new ConfigError('REDIS_SENTINEL_MASTER', 'is required with REDIS_SENTINELS: the master name the Sentinels monitor');
+  return { kind: 'sentinel', sentinels, masterName, sentinelPassword: nonEmpty(env, 'REDIS_SENTINEL_PASSWORD'), password: nonEmpty(env, 'REDIS_PASSWORD') };
+}
+
+/** `host:port,host:port,…`: the Sentinels, or the Cluster nodes to start from (ioredis learns the rest). */
+function redisNodes(env: Env, name: 'REDIS_SENTINELS' | 'REDIS_CLUSTER_NODES'): RedisNode[] {
+  return nonEmpty(env, name)!
     .split(',')
     .map((entry) => {
       const match = /^\s*([^\s:]+):(\d{1,5})\s*$/.exec(entry);
       const port = Number(match?.[2]);
-      if (match === null || port < 1 || port > 65535) throw new ConfigError('REDIS_SENTINELS', `must be host:port,host:port,… (got ${JSON.stringify(entry.trim().slice(0, 100))})`);
+      if (match === null || port < 1 || port > 65535) throw new ConfigError(name, `must be host:port,host:port,… (got ${JSON.stringify(entry.trim().slice(0, 100))})`);
       return { host: match[1], port };
     });
-  const masterName = nonEmpty(env, 'REDIS_SENTINEL_MASTER');
-  if (masterName === undefined) throw new ConfigError('REDIS_SENTINEL_MASTER', 'is required with REDIS_SENTINELS: the master name the Sentinels monitor');
-  return { kind: 'sentinel', sentinels, masterName, sentinelPassword: nonEmpty(env, 'REDIS_SENTINEL_PASSWORD'), password: nonEmpty(env, 'REDIS_PASSWORD') };
 }
 
 /** The ways to name the replicas' Redis (redisTopology). */

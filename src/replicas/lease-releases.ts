@@ -1,4 +1,4 @@
-import type Redis from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 /**
  * Wakes updates waiting for another replica's lease on their member when it is released, instead of having
@@ -8,10 +8,11 @@ import type Redis from 'ioredis';
  */
 export class LeaseReleases {
   private readonly waiters = new Map<string, Set<() => void>>();
-  private subscriber?: Redis;
+  private subscriber?: Redis | Cluster;
 
   constructor(
-    private readonly redis: Redis,
+    /** A new connection in the same topology, offline queue on (it subscribes before it is connected). */
+    private readonly connect: () => Redis | Cluster,
     /** The channel RELEASE_MEMBER publishes on. */
     readonly channel: string,
   ) {}
@@ -40,7 +41,7 @@ export class LeaseReleases {
   /** The subscriber connection, made on the first wait (most processes never wait for a lease). */
   private listen(): void {
     if (this.subscriber !== undefined) return;
-    const subscriber = this.redis.duplicate({ enableOfflineQueue: true, lazyConnect: false });
+    const subscriber = this.connect();
     subscriber.on('error', () => undefined); // the main connection reports outages; waits fall back to their bound
     subscriber.on('message', (_channel: string, member: string) => {
       for (const wake of [...(this.waiters.get(member) ?? [])]) wake();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import Redis, { type RedisOptions } from 'ioredis';
-import type { RedisTopology } from '../config/config';
+import Redis, { Cluster, type RedisOptions } from 'ioredis';
+import type { RedisNode, RedisTopology } from '../config/config';
 import type { Logger } from 'pino';
 import { GatewayError, sharedStateUnavailable } from '../errors';
 import { CLAIM_MEMBER, HEARTBEAT, MARK_WRITTEN, RELEASE_MEMBER, RENEW_LEASE, RESERVE_SLOT, RESET_MARKER, RESTAMP_APPLIED, SUBMIT_UPDATE, TAKE_SEND } from './scripts';
@@ -26,7 +26,10 @@ export interface ReplicaScripts {
 }
 
 export interface ReplicaConnectionOptions {
-  /** One instance by URL, or the master Sentinels name (ioredis asks them, and follows the master across failovers). */
+  /**
+   * One instance by URL; the master Sentinels name (ioredis asks them, and follows the master across
+   * failovers); or a Cluster's nodes (ioredis learns the slots and follows failovers).
+   */
   topology: RedisTopology;
   /** Keys start with this; one Redis can serve several apps. */
   keyPrefix: string;
@@ -46,7 +49,7 @@ export interface ReplicaConnectionOptions {
  * limits — and the connection comes back by itself.
  */
 export class ReplicaConnection {
-  readonly redis: Redis & ReplicaScripts;
+  readonly redis: (Redis | Cluster) & ReplicaScripts;
   /** Unique per process, for send records and leases. */
   readonly instance = randomUUID();
   /** Whether Redis may have lost recent writes, and so how long shared sends hold. */
@@ -65,19 +68,7 @@ export class ReplicaConnection {
       connectionName: 'im-graphql-gateway',
     };
     const { topology } = options;
-    const redis =
-      topology.kind === 'single'
-        ? new Redis(topology.url, common)
-        : new Redis({
-            ...common,
-            sentinels: topology.sentinels,
-            name: topology.masterName,
-            sentinelPassword: topology.sentinelPassword,
-            password: topology.password,
-            // A failover is noticed at once (the Sentinels' +switch-master), not at the next failed command.
-            failoverDetector: true,
-            sentinelRetryStrategy: (attempt) => Math.min(attempt * 100, 2000),
-          });
+    const redis = topology.kind === 'cluster' ? clusterClient(topology.nodes, topology.password, common) : singleOrSentinel(topology, common);
     const scripts: Array<[keyof ReplicaScripts, number, string]> = [
       ['reserveSlot', 1, RESERVE_SLOT],
       ['takeSend', 2, TAKE_SEND],
@@ -103,13 +94,15 @@ export class ReplicaConnection {
     this.redis = redis as Redis & ReplicaScripts;
     const { onCommand } = options;
     if (onCommand !== undefined) {
-      const send = redis.sendCommand.bind(redis);
-      redis.sendCommand = (...args: Parameters<typeof send>) => {
+      // Both clients' sendCommand: a Cluster's takes the node as well; the arguments pass through untouched.
+      const client = redis as unknown as { sendCommand: (...args: unknown[]) => unknown };
+      const send = client.sendCommand.bind(client);
+      client.sendCommand = (...args: unknown[]) => {
         onCommand();
         return send(...args);
       };
     }
-    this.leaseReleases = new LeaseReleases(redis, this.key('leases', 'released'));
+    this.leaseReleases = new LeaseReleases(() => (redis instanceof Cluster ? redis.duplicate(undefined, { enableOfflineQueue: true }) : redis.duplicate({ enableOfflineQueue: true, lazyConnect: false })), this.key('leases', 'released'));
     this.epoch = new StateEpoch({
       redis,
       markerKey: this.key('epoch', 'reset'),
@@ -137,6 +130,8 @@ export class ReplicaConnection {
       return await command();
     } catch (error) {
       if (error instanceof GatewayError) throw error;
+      // A Cluster's command failed (a node gone, a slot moved): learn the slots again; follow no redirect (clusterClient).
+      if (this.redis instanceof Cluster) this.redis.refreshSlotsCache();
       throw sharedStateUnavailable(error);
     }
   }
@@ -152,9 +147,54 @@ export class ReplicaConnection {
   }
 }
 
-/** Where Redis is, for logs: the URL without its password, or the master name and its Sentinels. */
+/** A connection to one instance, or to the master a set of Sentinels names. */
+function singleOrSentinel(topology: Exclude<RedisTopology, { kind: 'cluster' }>, common: RedisOptions): Redis {
+  if (topology.kind === 'single') return new Redis(topology.url, common);
+  return new Redis({
+      ...common,
+      sentinels: topology.sentinels,
+      name: topology.masterName,
+      sentinelPassword: topology.sentinelPassword,
+      password: topology.password,
+      // A failover is noticed at once (the Sentinels' +switch-master), not at the next failed command.
+      failoverDetector: true,
+    sentinelRetryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+  });
+}
+
+/** How often a Cluster client asks for the slots unprompted (a failed command also asks at once). */
+const CLUSTER_SLOTS_REFRESH_MS = 1000;
+
+/**
+ * A Redis Cluster client that fails fast like the single connection and follows no redirect by itself: a
+ * command only ever reaches the node the slot map names, and the slot map only changes on a refresh, which
+ * StateEpoch watches — so no command reaches a newly promoted master before its state was checked. It also
+ * stops ioredis from sending a timed-out command again when a late MOVED reply arrives (an update the
+ * caller was told failed must not be stamped afterwards).
+ */
+function clusterClient(nodes: RedisNode[], password: string | undefined, common: RedisOptions): Cluster {
+  return new Cluster(nodes, {
+    redisOptions: { ...common, password },
+    enableOfflineQueue: false,
+    scaleReads: 'master',
+    maxRedirections: 0,
+    retryDelayOnFailover: 0,
+    retryDelayOnClusterDown: 0,
+    retryDelayOnTryAgain: 0,
+    slotsRefreshInterval: CLUSTER_SLOTS_REFRESH_MS,
+    clusterRetryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+  });
+}
+
+/** Where Redis is, for logs: the URL without its password, the master name and its Sentinels, or the Cluster's nodes. */
 function describe(topology: RedisTopology): string {
-  return topology.kind === 'single' ? redactedUrl(topology.url) : `Sentinel master ${topology.masterName} via ${topology.sentinels.map(({ host, port }) => `${host}:${port}`).join(',')}`;
+  if (topology.kind === 'single') return redactedUrl(topology.url);
+  if (topology.kind === 'cluster') return `Cluster via ${addresses(topology.nodes)}`;
+  return `Sentinel master ${topology.masterName} via ${addresses(topology.sentinels)}`;
+}
+
+function addresses(nodes: RedisNode[]): string {
+  return nodes.map(({ host, port }) => `${host}:${port}`).join(',');
 }
 
 function redactedUrl(url: string): string {

@@ -1,4 +1,4 @@
-import type Redis from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 /** While the check after a (re)connect is under way, a shared send looks again this soon. */
@@ -22,7 +22,7 @@ export type HoldKind = keyof ResetHolds;
 type MarkerReply = [string | null, string];
 
 export interface StateEpochOptions {
-  redis: Redis;
+  redis: Redis | Cluster;
   /** The marker key (RESET_MARKER), so a replica that starts during a hold keeps it too. */
   markerKey: string;
   mark: (key: string, action: 'mark' | 'read', holdMs: number) => Promise<MarkerReply>;
@@ -40,9 +40,17 @@ export interface StateEpochOptions {
  * {@link ResetHolds}, and marks the reset in Redis so that replicas starting meanwhile hold too. Sequence
  * numbers need no hold: they come from Redis's clock (scripts.ts, SUBMIT_UPDATE).
  * A connection that drops and returns to the same server (a network blip) holds nothing.
+ *
+ * On a Cluster the servers are its masters: every change in the client's nodes (one gone, one added, a slot
+ * map naming other masters) makes shared sends wait while every master's `run_id` is asked again, and any
+ * master not seen as one before (a promoted replica, a node restarted) is a reset. The client follows no
+ * redirect by itself (redis-connection.ts), so a command reaches a new master only after this check.
  */
 export class StateEpoch {
-  private runId?: string;
+  /** The run_ids of the servers (a Cluster's masters) last checked; undefined when unknown. */
+  private runIds?: Set<string>;
+  /** A Cluster's master addresses when last checked: a slot map naming others means a new check. */
+  private checkedMasters = '';
   /** A connection was made before this one: a reconnect may reach another server. */
   private connectedBefore = false;
   /** Bumped on every close: a check that finishes after a newer close is stale. */
@@ -56,6 +64,20 @@ export class StateEpoch {
       this.verified = false;
     });
     options.redis.on('ready', () => void this.check(this.generation));
+    const { redis } = options;
+    if (redis instanceof Cluster) {
+      const recheck = () => {
+        if (redis.status !== 'ready') return; // the first 'ready' checks
+        this.generation += 1;
+        this.verified = false;
+        void this.check(this.generation);
+      };
+      redis.on('+node', recheck);
+      redis.on('-node', recheck);
+      redis.on('refresh', () => {
+        if (masterAddresses(redis) !== this.checkedMasters) recheck();
+      });
+    }
   }
 
   /**
@@ -73,14 +95,17 @@ export class StateEpoch {
     const first = !this.connectedBefore;
     this.connectedBefore = true;
     try {
-      const runId = /^run_id:(\w+)/m.exec(await redis.info('server'))?.[1];
-      // After the first connection, a reconnect counts as a possible reset unless it reaches the server seen
+      const masters = redis instanceof Cluster ? masterAddresses(redis) : '';
+      const runIds = await serverRunIds(redis);
+      // After the first connection, a reconnect counts as a possible reset unless it reaches the servers seen
       // before: without a run_id (a proxy that hides it), or with none known yet (an earlier check that did
       // not finish), it does.
-      const changed = !first && (runId === undefined || this.runId === undefined || runId !== this.runId);
+      const known = this.runIds;
+      const changed = !first && (runIds === undefined || known === undefined || runIds.some((id) => !known.has(id)));
       const [resetAt, now] = await mark(markerKey, changed ? 'mark' : 'read', holds.membersMs);
       if (generation !== this.generation) return;
-      this.runId = runId;
+      this.runIds = runIds === undefined ? undefined : new Set(runIds);
+      this.checkedMasters = masters;
       if (resetAt !== null) {
         const sinceReset = Number(now) - Number(resetAt);
         for (const kind of Object.keys(holds) as HoldKind[]) {
@@ -102,7 +127,7 @@ export class StateEpoch {
       // E.g. READONLY: a failover's new master not promoted yet. Hold as after a reset, and say so.
       for (const kind of Object.keys(holds) as HoldKind[]) this.holdUntil[kind] = Math.max(this.holdUntil[kind], Date.now() + holds[kind]);
       this.verified = true;
-      this.runId = undefined; // the next check compares with nothing: a reconnect then counts as a reset again
+      this.runIds = undefined; // the next check compares with nothing: a reconnect then counts as a reset again
       if (first) {
         logger.error({ err: error }, 'could not tell whether Redis was reset (its check failed): holding writes as after a reset');
         return;
@@ -111,4 +136,20 @@ export class StateEpoch {
       logger.warn({ err: error, holdMembersMs: holds.membersMs, holdBudgetMs: holds.budgetMs }, 'SHARED STATE RESET assumed: Redis could not be checked after a reconnect (e.g. a failover under way); writes hold as after a reset');
     }
   }
+}
+
+/** The run_id of the server, or of every master of a Cluster; undefined when one is not told (a proxy that hides it). */
+async function serverRunIds(redis: Redis | Cluster): Promise<string[] | undefined> {
+  const servers = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  const runIds = await Promise.all(servers.map(async (server) => /^run_id:(\w+)/m.exec(await server.info('server'))?.[1]));
+  return runIds.every((id): id is string => id !== undefined) ? runIds : undefined;
+}
+
+/** The masters a Cluster client sends to now, as one comparable text. */
+function masterAddresses(cluster: Cluster): string {
+  return cluster
+    .nodes('master')
+    .map((node) => `${node.options.host}:${node.options.port}`)
+    .sort()
+    .join(',');
 }

@@ -2,6 +2,32 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GROUP, importFixture, importUnread, MEMBERS, readCsv, setCalls } from '../support/import';
 
+/**
+ * The test file: a row for each of MEMBERS members, some refused (a count that is not a number, a member not in
+ * the group: IM answers 10007), the others' values from `valueOf`; what each refused line must be reported as
+ * (line → code) and each member's value, from the file's own rows.
+ */
+function fileWithRejects(valueOf: (i: number) => number): { lines: string[]; expectedRejects: Map<number, string>; expectedValues: Map<string, number> } {
+  const expectedRejects = new Map<number, string>();
+  const expectedValues = new Map<string, number>();
+  const lines = ['groupId,memberAccount,unreadCount'];
+  for (let i = 0; i < MEMBERS; i++) {
+    const line = lines.length + 1;
+    if (i % 151 === 7) {
+      lines.push(`${GROUP},u${i},lots`);
+      expectedRejects.set(line, 'BAD_USER_INPUT');
+    } else if (i % 173 === 11) {
+      lines.push(`${GROUP},stranger${i},1`);
+      expectedRejects.set(line, 'FORBIDDEN');
+    } else {
+      const value = valueOf(i);
+      lines.push(`${GROUP},u${i},${value}`);
+      expectedValues.set(`u${i}`, value);
+    }
+  }
+  return { lines, expectedRejects, expectedValues };
+}
+
 // The import's bookkeeping across interruptions (issue: the rejects file must equal exactly the rows not applied).
 describe('import-unread --resume (a real process against the simulator)', () => {
   const fixture = importFixture();
@@ -9,20 +35,7 @@ describe('import-unread --resume (a real process against the simulator)', () => 
   it('keeps the rejects file equal to exactly the rows not applied across a fatal stop, a Ctrl-C and a kill -9', async () => {
     const { dir, simulator, env } = fixture;
     const file = join(dir, 'resumed.csv');
-    const expectedRejects = new Map<number, string>(); // line → code, from the file's own rows
-    const lines = ['groupId,memberAccount,unreadCount'];
-    for (let i = 0; i < MEMBERS; i++) {
-      const line = lines.length + 1;
-      if (i % 151 === 7) {
-        lines.push(`${GROUP},u${i},lots`);
-        expectedRejects.set(line, 'BAD_USER_INPUT');
-      } else if (i % 173 === 11) {
-        lines.push(`${GROUP},stranger${i},1`); // not a member: IM answers 10007
-        expectedRejects.set(line, 'FORBIDDEN');
-      } else {
-        lines.push(`${GROUP},u${i},${(i % 89) + 1}`);
-      }
-    }
+    const { lines, expectedRejects } = fileWithRejects((i) => (i % 89) + 1);
     writeFileSync(file, lines.join('\n'));
     const fast = { ...env, IM_RATE_LIMIT_PER_SECOND: '400', IM_MAX_RETRIES: '0' };
     const port = new URL(env.IM_API_BASE_URL).port;
@@ -95,23 +108,8 @@ describe('import-unread --resume (a real process against the simulator)', () => 
   it('survives kill -9 three times at random points: IM ends at every row’s value, each refused row once in the rejects file, no member written twice, rows IM already held never written', async () => {
     const { dir, simulator, env } = fixture;
     const file = join(dir, 'killed.csv');
-    const expectedRejects = new Map<number, string>();
-    const expectedValues = new Map<string, number>();
-    const lines = ['groupId,memberAccount,unreadCount'];
-    for (let i = 0; i < MEMBERS; i++) {
-      const line = lines.length + 1;
-      if (i % 151 === 7) {
-        lines.push(`${GROUP},u${i},lots`);
-        expectedRejects.set(line, 'BAD_USER_INPUT');
-      } else if (i % 173 === 11) {
-        lines.push(`${GROUP},stranger${i},1`);
-        expectedRejects.set(line, 'FORBIDDEN');
-      } else {
-        const value = i % 7 === 0 ? 0 : (i % 89) + 1; // members start with everything read: 0 is already held
-        lines.push(`${GROUP},u${i},${value}`);
-        expectedValues.set(`u${i}`, value);
-      }
-    }
+    // Members start with everything read: 0 is already held.
+    const { lines, expectedRejects, expectedValues } = fileWithRejects((i) => (i % 7 === 0 ? 0 : (i % 89) + 1));
     writeFileSync(file, lines.join('\n'));
     const fast = { ...env, IM_RATE_LIMIT_PER_SECOND: '400', IM_MAX_RETRIES: '0' };
     const killedAfter: number[] = [];

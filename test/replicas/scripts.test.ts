@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type Redis from 'ioredis';
 import { createLogger } from '../../src/observability/logger';
 import { SUBMIT_UPDATE } from '../../src/replicas/scripts';
 import { until } from '../support/wait';
@@ -121,7 +122,7 @@ describe('the replicas’ Lua scripts', () => {
   it('after SCRIPT FLUSH (what a failover to a fresh master or a restart leaves) every script still runs: NOSCRIPT is answered by sending the script again', async () => {
     const { member } = memberKeys(connection, { groupId: 'g', memberAccount: 'flushed' });
     const before = await connection.redis.submitUpdate(member, 1, TTL);
-    const monitor = connection.redis.duplicate();
+    const monitor = (connection.redis as Redis).duplicate();
     const evals: string[] = [];
     await monitor.monitor().then((feed) => feed.on('monitor', (_time: string, args: string[]) => evals.push(String(args[0]).toLowerCase())));
     try {
@@ -171,7 +172,7 @@ describe('the replicas’ Lua scripts', () => {
   });
 
   it('RELEASE_MEMBER publishes the member’s key when it frees the lease (waiters wake), not when it holds it', async () => {
-    const subscriber = connection.redis.duplicate({ enableOfflineQueue: true });
+    const subscriber = (connection.redis as Redis).duplicate({ enableOfflineQueue: true });
     const heard: string[] = [];
     subscriber.on('message', (_channel: string, member: string) => heard.push(member));
     await subscriber.subscribe(CHANNEL);

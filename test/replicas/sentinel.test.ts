@@ -1,22 +1,16 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { maxInAnyWindow } from '../../bench/sliding-window';
 import { onCleanup } from '../support/cleanup';
-import { postGraphQL, SET_UNREAD } from '../support/gateway';
+import { DrillLoad } from '../support/drill';
 import { arrivalSummary, startFakeImProcess, startGatewayProcess } from '../support/process';
-import { freePort } from '../support/redis';
-import { adminAuthorization } from '../support/test-app';
+import { freePort, redisCli } from '../support/redis';
 import { until } from '../support/wait';
 
 const GROUP = '@TGS#2CLUZEAEJ';
 const MASTER_NAME = 'imgateway';
-const auth = adminAuthorization();
-
-function cli(port: number, ...args: string[]): string {
-  return spawnSync('redis-cli', ['-p', String(port), ...args], { encoding: 'utf8' }).stdout.trim();
-}
 
 function redisServer(args: string[]): ChildProcess {
   const child = spawn('redis-server', args, { stdio: 'ignore' });
@@ -32,7 +26,7 @@ async function sentinelSetup(): Promise<{ master: ChildProcess; replica: ChildPr
   const common = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
   const master = redisServer(['--port', String(masterPort), ...common]);
   const replica = redisServer(['--port', String(replicaPort), '--replicaof', '127.0.0.1', String(masterPort), ...common]);
-  await until(() => cli(replicaPort, 'INFO', 'replication').includes('master_link_status:up'), 'the replica in sync');
+  await until(() => redisCli(replicaPort, 'INFO', 'replication').includes('master_link_status:up'), 'the replica in sync');
   const sentinelPorts = [await freePort(), await freePort(), await freePort()];
   for (const port of sentinelPorts) {
     const conf = join(dir, `sentinel-${port}.conf`);
@@ -43,7 +37,7 @@ async function sentinelSetup(): Promise<{ master: ChildProcess; replica: ChildPr
     redisServer([conf, '--sentinel']);
   }
   // Every Sentinel has found the replica (from the master's INFO), so a failover can promote it.
-  await until(() => sentinelPorts.every((port) => /num-slaves\n1/.test(cli(port, 'SENTINEL', 'master', MASTER_NAME))), 'the Sentinels to know the replica', 30_000, 100);
+  await until(() => sentinelPorts.every((port) => /num-slaves\n1/.test(redisCli(port, 'SENTINEL', 'master', MASTER_NAME))), 'the Sentinels to know the replica', 30_000, 100);
   return { master, replica, masterPort, replicaPort, sentinelPorts };
 }
 
@@ -70,72 +64,33 @@ describe('Redis Sentinel: a master failover under load (real processes)', () => 
     onCleanup(() => gateways.forEach((gateway) => gateway.process.child.kill('SIGKILL')));
 
     // 600 members, each updated one value after another (1, 2, 3, …) through alternating gateways, ~600/s in all: 3× the budget.
-    const lastOk = new Map<string, number>();
-    const failedAfterOk = new Map<string, number[]>();
-    const outcomes = { ok: 0, failed: 0 };
-    let killedAt = 0;
-    let firstOkAfterKill = 0;
-    let resumedAt = 0;
-    let firstOkAfterResume = 0;
-    let running = true;
-    const loops = Array.from({ length: 600 }, async (_, m) => {
-      const member = `f${m}`;
-      for (let value = 1; running; value++) {
-        const sentAt = Date.now();
-        const { body } = await postGraphQL(gateways[(m + value) % 2].url, SET_UNREAD, { input: { groupId: GROUP, memberAccount: member, unreadCount: value } }, auth).catch(() => ({ body: { errors: [{}] } }));
-        if (body.errors === undefined) {
-          outcomes.ok += 1;
-          lastOk.set(member, value);
-          if (killedAt > 0 && sentAt > killedAt && firstOkAfterKill === 0) firstOkAfterKill = Date.now();
-          if (resumedAt > 0 && sentAt > resumedAt && firstOkAfterResume === 0) firstOkAfterResume = Date.now();
-        } else {
-          outcomes.failed += 1;
-          failedAfterOk.set(member, [...(failedAfterOk.get(member) ?? []), value]);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 1000)); // the offered rate, not a wait for a condition
-      }
-    });
+    const load = new DrillLoad(gateways.map((gateway) => gateway.url), 600, GROUP, 'f');
+    const { outcomes } = load;
     await until(() => outcomes.ok >= 1200, 'the load to run');
-    killedAt = Date.now();
+    const killedAt = Date.now();
+    const firstOkAfterKill = load.mark();
     master.kill('SIGKILL');
-    await until(() => sentinelPorts.some((port) => cli(port, 'SENTINEL', 'get-master-addr-by-name', MASTER_NAME).endsWith(String(replicaPort))), '+switch-master', 30_000, 100);
+    await until(() => sentinelPorts.some((port) => redisCli(port, 'SENTINEL', 'get-master-addr-by-name', MASTER_NAME).endsWith(String(replicaPort))), '+switch-master', 30_000, 100);
     const switchedAt = Date.now();
-    await until(() => firstOkAfterKill > 0, 'writes to succeed again', 60_000);
-    const okOnNewMaster = outcomes.ok;
-    await until(() => outcomes.ok >= okOnNewMaster + 1200, 'the load to run on the new master', 60_000);
+    await load.carriesOn(firstOkAfterKill, 1200, 'the failover');
     // Then the new master stalls (SIGSTOP 3 s; no replica is left to promote): commands time out, updates
     // fail as retryable, and nothing answered OK may be lost or overwritten when it comes back.
     replica.kill('SIGSTOP');
     await new Promise((resolve) => setTimeout(resolve, 3000)); // the stall's length: a fault, not a wait for a condition
     replica.kill('SIGCONT');
-    resumedAt = Date.now();
-    await until(() => firstOkAfterResume > 0, 'writes to succeed after the stall', 60_000);
-    const okAfterStall = outcomes.ok;
-    await until(() => outcomes.ok >= okAfterStall + 600, 'the load to run after the stall', 60_000);
-    running = false;
-    await Promise.all(loops);
+    const resumedAt = Date.now();
+    const firstOkAfterResume = load.mark();
+    await load.carriesOn(firstOkAfterResume, 600, 'the stall');
+    await load.stop();
 
     const stats = await im.stats();
-    const atIm = new Map<string, number[]>();
-    for (const call of stats.setCalls.filter((c) => c.errorCode === 0)) {
-      const member = call.member.split('\n')[1];
-      atIm.set(member, [...(atIm.get(member) ?? []), call.value]);
-    }
-    let lost = 0;
-    let stale = 0;
-    for (const [member, value] of lastOk) {
-      const values = atIm.get(member) ?? [];
-      if (!values.includes(value)) lost += 1;
-      // IM's last value is the last OK one, or a later one whose caller got an error (IM may have applied it).
-      const last = values.at(-1);
-      if (last !== value && !(failedAfterOk.get(member) ?? []).filter((v) => v > value).includes(last!)) stale += 1;
-    }
+    const { lost, stale } = load.verdict(stats);
     process.stdout.write(
-      `Sentinel failover: +switch-master ${((switchedAt - killedAt) / 1000).toFixed(1)} s after kill -9, writes OK again ${((firstOkAfterKill - killedAt) / 1000).toFixed(1)} s after it; ` +
-        `new master stopped 3 s: writes OK again ${((firstOkAfterResume - resumedAt) / 1000).toFixed(1)} s after SIGCONT; ` +
+      `Sentinel failover: +switch-master ${((switchedAt - killedAt) / 1000).toFixed(1)} s after kill -9, writes OK again ${((firstOkAfterKill() - killedAt) / 1000).toFixed(1)} s after it; ` +
+        `new master stopped 3 s: writes OK again ${((firstOkAfterResume() - resumedAt) / 1000).toFixed(1)} s after SIGCONT; ` +
         `${outcomes.ok} OK, ${outcomes.failed} refused (retryable); ${arrivalSummary(stats)}; lost ${lost}, stale ${stale}\n`,
     );
-    expect(cli(masterPort, 'PING')).not.toBe('PONG'); // the old master really is gone
+    expect(redisCli(masterPort, 'PING')).not.toBe('PONG'); // the old master really is gone
     expect(stats.frequencyErrors).toBe(0);
     expect(maxInAnyWindow(stats.arrivals)).toBeLessThanOrEqual(200);
     expect(lost).toBe(0);

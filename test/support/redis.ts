@@ -55,6 +55,11 @@ export class TestRedis {
   }
 }
 
+/** One redis-cli command against a loopback port; its answer as text. */
+export function redisCli(port: number, ...args: string[]): string {
+  return spawnSync('redis-cli', ['-p', String(port), ...args], { encoding: 'utf8' }).stdout.trim();
+}
+
 export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

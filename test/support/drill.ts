@@ -1,0 +1,81 @@
+import { postGraphQL, SET_UNREAD } from './gateway';
+import type { FakeImStats } from './process';
+import { adminAuthorization } from './test-app';
+import { until } from './wait';
+
+const auth = adminAuthorization();
+
+/**
+ * The load of the failover drills (issue 21): `members` members, each updated one value after another (1, 2,
+ * 3, …, one a second) through the gateways in turn, until stopped. It keeps what a caller saw, so that the
+ * drill can tell what IM must hold: each member's last value answered OK, and the later values whose callers
+ * got an error (IM may have applied those).
+ */
+export class DrillLoad {
+  readonly outcomes = { ok: 0, failed: 0 };
+  private readonly lastOk = new Map<string, number>();
+  private readonly failedAfterOk = new Map<string, number[]>();
+  private readonly marks: Array<{ at: number; firstOk: number }> = [];
+  private running = true;
+  private readonly loops: Array<Promise<void>>;
+
+  constructor(gatewayUrls: string[], members: number, groupId: string, memberPrefix: string) {
+    this.loops = Array.from({ length: members }, async (_, m) => {
+      const memberAccount = `${memberPrefix}${m}`;
+      for (let value = 1; this.running; value++) {
+        const sentAt = Date.now();
+        const url = gatewayUrls[(m + value) % gatewayUrls.length];
+        const { body } = await postGraphQL(url, SET_UNREAD, { input: { groupId, memberAccount, unreadCount: value } }, auth).catch(() => ({ body: { errors: [{}] } }));
+        if (body.errors === undefined) {
+          this.outcomes.ok += 1;
+          this.lastOk.set(memberAccount, value);
+          for (const mark of this.marks) if (mark.firstOk === 0 && sentAt > mark.at) mark.firstOk = Date.now();
+        } else {
+          this.outcomes.failed += 1;
+          this.failedAfterOk.set(memberAccount, [...(this.failedAfterOk.get(memberAccount) ?? []), value]);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1000)); // the offered rate, not a wait for a condition
+      }
+    });
+  }
+
+  /** A fault happens now: the answer tells when the first update sent after it was answered OK (0 until then). */
+  mark(): () => number {
+    const mark = { at: Date.now(), firstOk: 0 };
+    this.marks.push(mark);
+    return () => mark.firstOk;
+  }
+
+  /** Resolves once an update sent after the fault (`firstOk`, from mark()) was answered OK, and `moreOk` more after that. */
+  async carriesOn(firstOk: () => number, moreOk: number, what: string): Promise<void> {
+    await until(() => firstOk() > 0, `writes to succeed again after ${what}`, 60_000);
+    const okBefore = this.outcomes.ok;
+    await until(() => this.outcomes.ok >= okBefore + moreOk, `the load to run after ${what}`, 60_000);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.all(this.loops);
+  }
+
+  /**
+   * Lost: a member's last OK value never reached IM. Stale: IM's last value for a member is neither its last
+   * OK value nor a later one whose caller got an error — an older value overwrote a newer one.
+   */
+  verdict(stats: FakeImStats): { lost: number; stale: number } {
+    const atIm = new Map<string, number[]>();
+    for (const call of stats.setCalls.filter((c) => c.errorCode === 0)) {
+      const member = call.member.split('\n')[1];
+      atIm.set(member, [...(atIm.get(member) ?? []), call.value]);
+    }
+    let lost = 0;
+    let stale = 0;
+    for (const [member, value] of this.lastOk) {
+      const values = atIm.get(member) ?? [];
+      if (!values.includes(value)) lost += 1;
+      const last = values.at(-1);
+      if (last !== value && !(this.failedAfterOk.get(member) ?? []).filter((v) => v > value).includes(last!)) stale += 1;
+    }
+    return { lost, stale };
+  }
+}
