@@ -57,6 +57,7 @@ export class ReplicaConnection {
   /** Wakes updates waiting for a member's lease when it is released. */
   readonly leaseReleases: LeaseReleases;
   private down = false;
+  private closed = false;
 
   constructor(private readonly options: ReplicaConnectionOptions) {
     const common: RedisOptions = {
@@ -68,7 +69,7 @@ export class ReplicaConnection {
       connectionName: 'im-graphql-gateway',
     };
     const { topology } = options;
-    const redis = topology.kind === 'cluster' ? clusterClient(topology.nodes, topology.password, common) : singleOrSentinel(topology, common);
+    const redis = topology.kind === 'cluster' ? clusterClient(topology.nodes, topology.password, common) : connectAgainWhenEnded(singleOrSentinel(topology, common), () => this.closed);
     const scripts: Array<[keyof ReplicaScripts, number, string]> = [
       ['reserveSlot', 1, RESERVE_SLOT],
       ['takeSend', 2, TAKE_SEND],
@@ -102,7 +103,10 @@ export class ReplicaConnection {
         return send(...args);
       };
     }
-    this.leaseReleases = new LeaseReleases(() => (redis instanceof Cluster ? redis.duplicate(undefined, { enableOfflineQueue: true }) : redis.duplicate({ enableOfflineQueue: true, lazyConnect: false })), this.key('leases', 'released'));
+    this.leaseReleases = new LeaseReleases(
+      () => (redis instanceof Cluster ? redis.duplicate(undefined, { enableOfflineQueue: true }) : connectAgainWhenEnded(redis.duplicate({ enableOfflineQueue: true, lazyConnect: false }), () => this.closed)),
+      this.key('leases', 'released'),
+    );
     this.epoch = new StateEpoch({
       redis,
       markerKey: this.key('epoch', 'reset'),
@@ -142,6 +146,7 @@ export class ReplicaConnection {
   }
 
   close(): void {
+    this.closed = true;
     this.leaseReleases.close();
     this.redis.disconnect();
   }
@@ -160,6 +165,27 @@ function singleOrSentinel(topology: Exclude<RedisTopology, { kind: 'cluster' }>,
       failoverDetector: true,
     sentinelRetryStrategy: (attempt) => Math.min(attempt * 100, 2000),
   });
+}
+
+/** How long an ended connection waits before it connects again (connectAgainWhenEnded). */
+const CONNECT_AGAIN_AFTER_MS = 500;
+
+/**
+ * ioredis gives a connection up for good ('end') when its connector fails while connecting instead of
+ * retrying. With Sentinels that happens on a failover: the +switch-master message makes the failover
+ * detector close the connector, and a connect under way at that moment (asking a Sentinel for the master)
+ * then fails, so the client never reaches the new master; on a busy machine the Sentinel drill lost both
+ * gateways' connections this way (the same symptom as redis/ioredis#1683). A connection this gateway did not
+ * close connects again instead.
+ */
+function connectAgainWhenEnded(redis: Redis, closedByUs: () => boolean): Redis {
+  redis.on('end', () => {
+    if (closedByUs()) return;
+    setTimeout(() => {
+      if (!closedByUs() && redis.status === 'end') redis.connect().catch(() => undefined); // failures go on through 'error' and 'end'
+    }, CONNECT_AGAIN_AFTER_MS).unref();
+  });
+  return redis;
 }
 
 /** How often a Cluster client asks for the slots unprompted (a failed command also asks at once). */

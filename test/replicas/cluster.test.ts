@@ -60,7 +60,7 @@ async function clusterDrill(nodeTimeoutMs: number, fault: (budgetMaster: Cluster
   const hitAt = Date.now();
   const firstOkAfterFault = load.mark();
   const report = await fault(budgetMaster!, nodes);
-  await load.carriesOn(firstOkAfterFault, 1500, report.what);
+  await load.carriesOn(firstOkAfterFault, 1500, report.what, gateways);
   await load.stop();
 
   const stats = await im.stats();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { maxInAnyWindow } from '../../bench/sliding-window';
 import { onCleanup } from '../support/cleanup';
-import { DrillLoad } from '../support/drill';
+import { DrillLoad, sharedStateLines } from '../support/drill';
 import { arrivalSummary, startFakeImProcess, startGatewayProcess } from '../support/process';
 import { freePort, redisCli } from '../support/redis';
 import { until } from '../support/wait';
@@ -59,6 +59,7 @@ describe('Redis Sentinel: a master failover under load (real processes)', () => 
       // The hold after a reset: the retry deadline + the IM timeout + 5 s.
       IM_TIMEOUT_MS: '1000',
       IM_RETRY_DEADLINE_MS: '500',
+      DEBUG: 'ioredis:*',
     };
     const gateways = await Promise.all([0, 1].map(() => startGatewayProcess(im.url, env)));
     onCleanup(() => gateways.forEach((gateway) => gateway.process.child.kill('SIGKILL')));
@@ -72,7 +73,7 @@ describe('Redis Sentinel: a master failover under load (real processes)', () => 
     master.kill('SIGKILL');
     await until(() => sentinelPorts.some((port) => redisCli(port, 'SENTINEL', 'get-master-addr-by-name', MASTER_NAME).endsWith(String(replicaPort))), '+switch-master', 30_000, 100);
     const switchedAt = Date.now();
-    await load.carriesOn(firstOkAfterKill, 1200, 'the failover');
+    await load.carriesOn(firstOkAfterKill, 1200, 'the failover', gateways);
     // Then the new master stalls (SIGSTOP 3 s; no replica is left to promote): commands time out, updates
     // fail as retryable, and nothing answered OK may be lost or overwritten when it comes back.
     replica.kill('SIGSTOP');
@@ -80,7 +81,7 @@ describe('Redis Sentinel: a master failover under load (real processes)', () => 
     replica.kill('SIGCONT');
     const resumedAt = Date.now();
     const firstOkAfterResume = load.mark();
-    await load.carriesOn(firstOkAfterResume, 600, 'the stall');
+    await load.carriesOn(firstOkAfterResume, 600, 'the stall', gateways);
     await load.stop();
 
     const stats = await im.stats();
@@ -95,14 +96,12 @@ describe('Redis Sentinel: a master failover under load (real processes)', () => 
     expect(maxInAnyWindow(stats.arrivals)).toBeLessThanOrEqual(200);
     expect(lost).toBe(0);
     expect(stale).toBe(0);
-    // The gateways noticed the new server and held writes as designed. One of the two has been seen (about 1 run
-    // in 4, more on a busy machine) not to log it although the promises above held; each one's Redis log lines
-    // are printed, and at least one detection is required (see the docs/scale-out.md, Sentinel drill).
+    // Both gateways reached the new master and held writes as designed. (A gateway that never logged it was one
+    // whose connection ioredis had ended for good during the failover: sentinel-reconnect.test.ts.)
     const detected = gateways.map((gateway) => gateway.process.logs.some((line) => String(line.msg).startsWith('SHARED STATE RESET')));
     gateways.forEach((gateway, i) => {
-      const lines = gateway.process.logs.filter((line) => /redis|SHARED STATE/i.test(String(line.msg))).map((line) => String(line.msg).slice(0, 50));
-      process.stdout.write(`gateway ${i}: reset detected ${detected[i]}; ${JSON.stringify(lines)}\n`);
+      process.stdout.write(`gateway ${i}: reset detected ${detected[i]}; ${JSON.stringify(sharedStateLines(gateway))}\n`);
     });
-    expect(detected).toContain(true);
+    expect(detected).toEqual([true, true]);
   }, 180_000);
 });

@@ -1,5 +1,5 @@
 import { postGraphQL, SET_UNREAD } from './gateway';
-import type { FakeImStats } from './process';
+import type { FakeImStats, GatewayProcess } from './process';
 import { adminAuthorization } from './test-app';
 import { until } from './wait';
 
@@ -46,11 +46,19 @@ export class DrillLoad {
     return () => mark.firstOk;
   }
 
-  /** Resolves once an update sent after the fault (`firstOk`, from mark()) was answered OK, and `moreOk` more after that. */
-  async carriesOn(firstOk: () => number, moreOk: number, what: string): Promise<void> {
-    await until(() => firstOk() > 0, `writes to succeed again after ${what}`, 60_000);
-    const okBefore = this.outcomes.ok;
-    await until(() => this.outcomes.ok >= okBefore + moreOk, `the load to run after ${what}`, 60_000);
+  /**
+   * Resolves once an update sent after the fault (`firstOk`, from mark()) was answered OK, and `moreOk` more
+   * after that. When they do not come, each gateway's shared-state log lines and errors are printed first.
+   */
+  async carriesOn(firstOk: () => number, moreOk: number, what: string, gateways: GatewayProcess[]): Promise<void> {
+    try {
+      await until(() => firstOk() > 0, `writes to succeed again after ${what}`, 60_000);
+      const okBefore = this.outcomes.ok;
+      await until(() => this.outcomes.ok >= okBefore + moreOk, `the load to run after ${what}`, 60_000);
+    } catch (error) {
+      gateways.forEach((gateway, i) => process.stdout.write(`gateway ${i} after ${what}, not recovered: ${JSON.stringify(sharedStateLines(gateway))}\n${gateway.process.stderr().slice(-2000)}\n`));
+      throw error;
+    }
   }
 
   async stop(): Promise<void> {
@@ -78,4 +86,9 @@ export class DrillLoad {
     }
     return { lost, stale };
   }
+}
+
+/** A gateway's log lines about Redis and the shared state (connection lost and back, resets), shortened. */
+export function sharedStateLines(gateway: GatewayProcess): string[] {
+  return gateway.process.logs.filter((line) => /redis|SHARED STATE|hold/i.test(String(line.msg))).map((line) => `${line.time ?? ''} ${String(line.msg).slice(0, 60)}${line.err ? ` (${String(line.err.message).slice(0, 80)})` : ''}`);
 }
