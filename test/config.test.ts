@@ -79,6 +79,8 @@ describe('loadConfig', () => {
     [{ IM_SHARED_STATE: 'redis', REDIS_CLUSTER_NODES: 'a:7000,b:70010' }, 'REDIS_CLUSTER_NODES must be host:port,host:port,… (got "b:70010")'],
     [{ IM_SHARED_STATE: 'redis', REDIS_CLUSTER_NODES: 'a:7000', REDIS_SENTINELS: 'b:26379' }, 'set exactly one of REDIS_URL, REDIS_SENTINELS, REDIS_CLUSTER_NODES (REDIS_SENTINELS and REDIS_CLUSTER_NODES are all set)'],
     [{ IM_SHARED_STATE: 'redis', REDIS_URL: 'http://x' }, 'REDIS_URL must be a redis:// or rediss:// URL'],
+    [{ IM_SHARED_STATE: 'redis', REDIS_URL: 'redis://x', REDIS_TLS: 'true' }, 'REDIS_TLS is for REDIS_SENTINELS and REDIS_CLUSTER_NODES; with REDIS_URL, write rediss:// for TLS'],
+    [{ IM_SHARED_STATE: 'redis', REDIS_CLUSTER_NODES: 'a:7000', REDIS_TLS: 'yes' }, 'REDIS_TLS must be true or false'],
   ])('names the bad variable: %j', (env, message) => {
     expect(problemWith(env)).toContain(message);
   });
@@ -106,12 +108,13 @@ describe('loadConfig', () => {
     const sentinel = { IM_SHARED_STATE: 'redis', REDIS_SENTINELS: 's1:26379, s2:26380', REDIS_SENTINEL_MASTER: 'im', REDIS_SENTINEL_PASSWORD: 'sp', REDIS_PASSWORD: 'rp' };
     expect(loadConfig(sentinel).im.sharedState).toEqual({
       kind: 'redis',
-      topology: { kind: 'sentinel', sentinels: [{ host: 's1', port: 26379 }, { host: 's2', port: 26380 }], masterName: 'im', sentinelPassword: 'sp', password: 'rp' },
+      topology: { kind: 'sentinel', sentinels: [{ host: 's1', port: 26379 }, { host: 's2', port: 26380 }], masterName: 'im', sentinelPassword: 'sp', password: 'rp', tls: false },
       keyPrefix: 'im-gateway:simulator:',
     });
+    expect(loadConfig({ IM_SHARED_STATE: 'redis', REDIS_CLUSTER_NODES: 'n1:7000', REDIS_TLS: 'true' }).im.sharedState).toMatchObject({ topology: { kind: 'cluster', tls: true } });
     expect(loadConfig({ IM_SHARED_STATE: 'redis', REDIS_CLUSTER_NODES: 'n1:7000,10.0.0.2:7001', REDIS_PASSWORD: 'rp' }).im.sharedState).toEqual({
       kind: 'redis',
-      topology: { kind: 'cluster', nodes: [{ host: 'n1', port: 7000 }, { host: '10.0.0.2', port: 7001 }], password: 'rp' },
+      topology: { kind: 'cluster', nodes: [{ host: 'n1', port: 7000 }, { host: '10.0.0.2', port: 7001 }], password: 'rp', tls: false },
       keyPrefix: 'im-gateway:simulator:',
     });
   });

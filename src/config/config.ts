@@ -9,8 +9,8 @@ export { ConfigError } from './env';
 /** Where the replicas' Redis is: one instance by URL, or the master a set of Sentinels names (ioredis follows it across failovers). */
 export type RedisTopology =
   | { kind: 'single'; url: string }
-  | { kind: 'sentinel'; sentinels: RedisNode[]; masterName: string; sentinelPassword?: string; password?: string }
-  | { kind: 'cluster'; nodes: RedisNode[]; password?: string };
+  | { kind: 'sentinel'; sentinels: RedisNode[]; masterName: string; sentinelPassword?: string; password?: string; tls: boolean }
+  | { kind: 'cluster'; nodes: RedisNode[]; password?: string; tls: boolean };
 
 export interface RedisNode {
   host: string;
@@ -210,7 +210,9 @@ function redisTopology(env: Env): RedisTopology {
     const which = given.length === 0 ? 'none is set' : `${given.join(' and ')} are all set`;
     throw new ConfigError(given[0] ?? 'REDIS_URL', `with IM_SHARED_STATE=redis, set exactly one of ${REDIS_TOPOLOGY_VARIABLES.join(', ')} (${which})`);
   }
-  if (given[0] === 'REDIS_CLUSTER_NODES') return { kind: 'cluster', nodes: redisNodes(env, 'REDIS_CLUSTER_NODES'), password: nonEmpty(env, 'REDIS_PASSWORD') };
+  // TLS to every server (REDIS_URL says it by its scheme, rediss://); the CAs are Node's, plus NODE_EXTRA_CA_CERTS.
+  const tls = boolean(env, 'REDIS_TLS', false);
+  if (given[0] === 'REDIS_CLUSTER_NODES') return { kind: 'cluster', nodes: redisNodes(env, 'REDIS_CLUSTER_NODES'), password: nonEmpty(env, 'REDIS_PASSWORD'), tls };
   if (given[0] === 'REDIS_URL') {
     const url = nonEmpty(env, 'REDIS_URL')!;
     let parsed: URL;
@@ -220,12 +222,13 @@ function redisTopology(env: Env): RedisTopology {
       throw new ConfigError('REDIS_URL', 'must be a redis:// or rediss:// URL');
     }
     if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new ConfigError('REDIS_URL', 'must be a redis:// or rediss:// URL');
+    if (tls) throw new ConfigError('REDIS_TLS', 'is for REDIS_SENTINELS and REDIS_CLUSTER_NODES; with REDIS_URL, write rediss:// for TLS');
     return { kind: 'single', url };
   }
   const sentinels = redisNodes(env, 'REDIS_SENTINELS');
   const masterName = nonEmpty(env, 'REDIS_SENTINEL_MASTER');
   if (masterName === undefined) throw new ConfigError('REDIS_SENTINEL_MASTER', 'is required with REDIS_SENTINELS: the master name the Sentinels monitor');
-  return { kind: 'sentinel', sentinels, masterName, sentinelPassword: nonEmpty(env, 'REDIS_SENTINEL_PASSWORD'), password: nonEmpty(env, 'REDIS_PASSWORD') };
+  return { kind: 'sentinel', sentinels, masterName, sentinelPassword: nonEmpty(env, 'REDIS_SENTINEL_PASSWORD'), password: nonEmpty(env, 'REDIS_PASSWORD'), tls };
 }
 
 /** `host:port,host:port,…`: the Sentinels, or the Cluster nodes to start from (ioredis learns the rest). */

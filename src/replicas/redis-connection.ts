@@ -69,7 +69,7 @@ export class ReplicaConnection {
       connectionName: 'im-graphql-gateway',
     };
     const { topology } = options;
-    const redis = topology.kind === 'cluster' ? clusterClient(topology.nodes, topology.password, common) : connectAgainWhenEnded(singleOrSentinel(topology, common), () => this.closed);
+    const redis = topology.kind === 'cluster' ? clusterClient(topology, common) : connectAgainWhenEnded(singleOrSentinel(topology, common), () => this.closed);
     const scripts: Array<[keyof ReplicaScripts, number, string]> = [
       ['reserveSlot', 1, RESERVE_SLOT],
       ['takeSend', 2, TAKE_SEND],
@@ -156,14 +156,16 @@ export class ReplicaConnection {
 function singleOrSentinel(topology: Exclude<RedisTopology, { kind: 'cluster' }>, common: RedisOptions): Redis {
   if (topology.kind === 'single') return new Redis(topology.url, common);
   return new Redis({
-      ...common,
-      sentinels: topology.sentinels,
-      name: topology.masterName,
-      sentinelPassword: topology.sentinelPassword,
-      password: topology.password,
-      // A failover is noticed at once (the Sentinels' +switch-master), not at the next failed command.
-      failoverDetector: true,
+    ...common,
+    sentinels: topology.sentinels,
+    name: topology.masterName,
+    sentinelPassword: topology.sentinelPassword,
+    password: topology.password,
+    // A failover is noticed at once (the Sentinels' +switch-master), not at the next failed command.
+    failoverDetector: true,
     sentinelRetryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+    // TLS to the Sentinels and to the master they name.
+    ...(topology.tls ? { tls: {}, sentinelTLS: {}, enableTLSForSentinelMode: true } : {}),
   });
 }
 
@@ -198,9 +200,10 @@ const CLUSTER_SLOTS_REFRESH_MS = 1000;
  * stops ioredis from sending a timed-out command again when a late MOVED reply arrives (an update the
  * caller was told failed must not be stamped afterwards).
  */
-function clusterClient(nodes: RedisNode[], password: string | undefined, common: RedisOptions): Cluster {
+function clusterClient({ nodes, password, tls }: Extract<RedisTopology, { kind: 'cluster' }>, common: RedisOptions): Cluster {
   return new Cluster(nodes, {
-    redisOptions: { ...common, password },
+    // TLS: each node's certificate must name the address the Cluster announces for it (CLUSTER SLOTS).
+    redisOptions: { ...common, password, tls: tls ? {} : undefined },
     enableOfflineQueue: false,
     scaleReads: 'master',
     maxRedirections: 0,

@@ -4,7 +4,8 @@ import { DrillLoad } from '../support/drill';
 import { postGraphQL, SET_UNREAD } from '../support/gateway';
 import { arrivalSummary, startFakeImProcess, startGatewayProcess } from '../support/process';
 import { redisCli } from '../support/redis';
-import { clusterNodes, clusterOk, startRedisCluster, type ClusterNode } from '../support/redis-cluster';
+import { clusterMasters, clusterNodes, clusterOk, startRedisCluster, type ClusterNode } from '../support/redis-cluster';
+import { makeTlsFiles } from '../support/tls';
 import { adminAuthorization } from '../support/test-app';
 import { until } from '../support/wait';
 
@@ -26,7 +27,7 @@ interface FaultReport {
  * every live node, each gateway's next update still reaches IM.
  */
 async function clusterDrill(nodeTimeoutMs: number, fault: (budgetMaster: ClusterNode, nodes: ClusterNode[]) => Promise<FaultReport>): Promise<void> {
-  const nodes = await startRedisCluster(nodeTimeoutMs);
+  const nodes = await startRedisCluster({ nodeTimeoutMs });
   onCleanup(() => Promise.all(nodes.map((node) => node.kill())));
   const im = await startFakeImProcess({ REPLY_DELAY_MS: '20', LIMIT_PER_SECOND: '200' });
   onCleanup(() => im.stop());
@@ -112,4 +113,23 @@ describe('Redis Cluster: three gateways share the budget under 6× overload whil
       return { what: 'master restarted empty', recoveredAfterMs: Date.now() - restartedAt };
     });
   }, 240_000);
+
+  it('over TLS only (REDIS_TLS=true, the test CA through NODE_EXTRA_CA_CERTS): updates reach IM and their member state is in the Cluster', async () => {
+    const tls = makeTlsFiles();
+    const nodes = await startRedisCluster({ tls });
+    onCleanup(() => Promise.all(nodes.map((node) => node.kill())));
+    const im = await startFakeImProcess({});
+    onCleanup(() => im.stop());
+    const env = { IM_SHARED_STATE: 'redis', REDIS_CLUSTER_NODES: `127.0.0.1:${nodes[0].port}`, REDIS_TLS: 'true', NODE_EXTRA_CA_CERTS: tls.ca, REDIS_KEY_PREFIX: 'tls:' };
+    const gateway = await startGatewayProcess(im.url, env);
+    onCleanup(() => gateway.process.child.kill('SIGKILL'));
+    const members = Array.from({ length: 30 }, (_, i) => `t${i}`);
+    const results = await Promise.all(members.map((memberAccount, i) => postGraphQL(gateway.url, SET_UNREAD, { input: { groupId: GROUP, memberAccount, unreadCount: i + 1 } }, adminAuthorization())));
+    expect(results.map(({ body }) => body.errors)).toEqual(members.map(() => undefined));
+    const atIm = (await im.stats()).setCalls.map(({ member, value }) => `${member.split('\n')[1]}=${value}`);
+    expect(atIm.sort()).toEqual(members.map((member, i) => `${member}=${i + 1}`).sort());
+    // Each member's ordering state went to the Cluster (the nodes' plain port is closed: only TLS reaches them).
+    const stateKeys = clusterMasters(nodes).flatMap((node) => node.cli('KEYS', `tls:{m:${GROUP}:t*}:state`).split('\n').filter((key) => key !== ''));
+    expect(stateKeys.sort()).toEqual(members.map((member) => `tls:{m:${GROUP}:${member}}:state`).sort());
+  }, 120_000);
 });

@@ -34,7 +34,7 @@ async function oneRedis(): Promise<ResettableRedis> {
  * so the Cluster keeps its shape and loses everything: the replicas then copy their empty masters.
  */
 async function clusterOfSix(): Promise<ResettableRedis> {
-  const nodes = await startRedisCluster(5000);
+  const nodes = await startRedisCluster({ nodeTimeoutMs: 5000 });
   const masters = clusterMasters(nodes);
   return {
     env: { REDIS_CLUSTER_NODES: `127.0.0.1:${nodes[0].port}` },

@@ -106,7 +106,7 @@ describe('a Sentinel failover announced while the connection is being made again
     const sentinelPort = await sentinel.listen();
     onCleanup(() => sentinel.close());
     const connection = new ReplicaConnection({
-      topology: { kind: 'sentinel', sentinels: [{ host: '127.0.0.1', port: sentinelPort }], masterName: MASTER_NAME },
+      topology: { kind: 'sentinel', sentinels: [{ host: '127.0.0.1', port: sentinelPort }], masterName: MASTER_NAME, tls: false },
       keyPrefix: 'sentinel-reconnect:',
       logger: createLogger({ level: 'silent' }),
       resetHolds: { membersMs: 0, budgetMs: 0 },

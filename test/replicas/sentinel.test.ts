@@ -7,6 +7,9 @@ import { onCleanup } from '../support/cleanup';
 import { DrillLoad, sharedStateLines } from '../support/drill';
 import { arrivalSummary, startFakeImProcess, startGatewayProcess } from '../support/process';
 import { freePort, redisCli } from '../support/redis';
+import { makeTlsFiles } from '../support/tls';
+import { postGraphQL, SET_UNREAD } from '../support/gateway';
+import { adminAuthorization } from '../support/test-app';
 import { until } from '../support/wait';
 
 const GROUP = '@TGS#2CLUZEAEJ';
@@ -104,4 +107,34 @@ describe('Redis Sentinel: a master failover under load (real processes)', () => 
     });
     expect(detected).toEqual([true, true]);
   }, 180_000);
+
+  it('over TLS only (REDIS_TLS=true, the test CA through NODE_EXTRA_CA_CERTS): the Sentinel names the master, updates reach IM and their member state is on the master', async () => {
+    const tls = makeTlsFiles();
+    const dir = mkdtempSync(join(tmpdir(), 'sentinel-tls-'));
+    const serverTls = ['--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-ca-cert-file', tls.ca, '--tls-auth-clients', 'no'];
+    const masterPort = await freePort();
+    redisServer(['--port', '0', '--tls-port', String(masterPort), ...serverTls, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir]);
+    const cliTls = ['--tls', '--cacert', tls.ca];
+    await until(() => redisCli(masterPort, ...cliTls, 'PING') === 'PONG', 'the TLS master');
+    const sentinelPort = await freePort();
+    const conf = join(dir, 'sentinel.conf');
+    writeFileSync(
+      conf,
+      ['port 0', `tls-port ${sentinelPort}`, `tls-cert-file ${tls.cert}`, `tls-key-file ${tls.key}`, `tls-ca-cert-file ${tls.ca}`, 'tls-auth-clients no', 'tls-replication yes', 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${masterPort} 1`].join('\n'),
+    );
+    redisServer([conf, '--sentinel']);
+    await until(() => redisCli(sentinelPort, ...cliTls, 'SENTINEL', 'get-master-addr-by-name', MASTER_NAME).endsWith(String(masterPort)), 'the TLS Sentinel to name the master');
+    const im = await startFakeImProcess({});
+    onCleanup(() => im.stop());
+    const env = { IM_SHARED_STATE: 'redis', REDIS_SENTINELS: `127.0.0.1:${sentinelPort}`, REDIS_SENTINEL_MASTER: MASTER_NAME, REDIS_TLS: 'true', NODE_EXTRA_CA_CERTS: tls.ca, REDIS_KEY_PREFIX: 'stls:' };
+    const gateway = await startGatewayProcess(im.url, env);
+    onCleanup(() => gateway.process.child.kill('SIGKILL'));
+    const members = Array.from({ length: 20 }, (_, i) => `s${i}`);
+    const results = await Promise.all(members.map((memberAccount, i) => postGraphQL(gateway.url, SET_UNREAD, { input: { groupId: GROUP, memberAccount, unreadCount: i + 1 } }, adminAuthorization())));
+    expect(results.map(({ body }) => body.errors)).toEqual(members.map(() => undefined));
+    const atIm = (await im.stats()).setCalls.map(({ member, value }) => `${member.split('\n')[1]}=${value}`);
+    expect(atIm.sort()).toEqual(members.map((member, i) => `${member}=${i + 1}`).sort());
+    const stateKeys = redisCli(masterPort, ...cliTls, 'KEYS', `stls:{m:${GROUP}:s*}:state`).split('\n').filter((key) => key !== '');
+    expect(stateKeys.sort()).toEqual(members.map((member) => `stls:{m:${GROUP}:${member}}:state`).sort());
+  }, 60_000);
 });

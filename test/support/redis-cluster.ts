@@ -3,11 +3,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, redisCli } from './redis';
+import type { TlsFiles } from './tls';
 import { until } from './wait';
 
 export interface ClusterNode {
   port: number;
   process: ChildProcess;
+  /** One redis-cli command against this node (over TLS when the Cluster uses it). */
+  cli(...args: string[]): string;
   /** `kill -9`; resolves when it is gone. */
   kill(): Promise<void>;
   /** Starts it again on its port, empty (no persistence), with its Cluster identity (its nodes file). */
@@ -37,21 +40,28 @@ export function clusterNodes(askPort: number): ClusterNodeState[] {
 
 /**
  * A Redis Cluster of three masters and three replicas, real processes on loopback ports (`redis-cli --cluster
- * create … --cluster-replicas 1`), a node declared failed after `nodeTimeoutMs`. Each node's bus port is chosen
- * too (`cluster-port`), since port + 10000 may be taken or out of range. Resolves once every node says ok.
- * The caller stops the nodes (`kill()`), after each test or after all.
+ * create … --cluster-replicas 1`), a node declared failed after `nodeTimeoutMs`; with `tls`, every port (clients,
+ * replication, the cluster bus) speaks TLS only. Each node's bus port is chosen too (`cluster-port`), since
+ * port + 10000 may be taken or out of range. Resolves once every node says ok. The caller stops the nodes
+ * (`kill()`), after each test or after all.
  */
-export async function startRedisCluster(nodeTimeoutMs = 1000): Promise<ClusterNode[]> {
+export async function startRedisCluster({ nodeTimeoutMs = 1000, tls }: { nodeTimeoutMs?: number; tls?: TlsFiles } = {}): Promise<ClusterNode[]> {
   const dir = mkdtempSync(join(tmpdir(), 'cluster-'));
+  const cliTls = tls === undefined ? [] : ['--tls', '--cacert', tls.ca];
+  const serverTls = (port: number) =>
+    tls === undefined
+      ? ['--port', String(port)]
+      : ['--port', '0', '--tls-port', String(port), '--tls-cluster', 'yes', '--tls-replication', 'yes', '--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-ca-cert-file', tls.ca, '--tls-auth-clients', 'no'];
   const nodes: ClusterNode[] = [];
   for (let i = 0; i < 6; i++) {
     const port = await freePort();
     const busPort = await freePort();
-    const args = ['--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', String(nodeTimeoutMs), '--save', '', '--appendonly', 'no', '--dir', dir];
+    const args = [...serverTls(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', String(nodeTimeoutMs), '--save', '', '--appendonly', 'no', '--dir', dir];
     const spawnNode = () => spawn('redis-server', args, { stdio: 'ignore' });
     const node: ClusterNode = {
       port,
       process: spawnNode(),
+      cli: (...command) => redisCli(port, ...cliTls, ...command),
       kill: async () => {
         const child = node.process;
         if (child.exitCode !== null || child.signalCode !== null) return;
@@ -61,7 +71,7 @@ export async function startRedisCluster(nodeTimeoutMs = 1000): Promise<ClusterNo
       },
       start: async () => {
         node.process = spawnNode();
-        await until(() => redisCli(port, 'PING') === 'PONG', `redis-server on ${port} again`);
+        await until(() => node.cli('PING') === 'PONG', `redis-server on ${port} again`);
       },
       restartEmpty: async () => {
         await node.kill();
@@ -70,22 +80,22 @@ export async function startRedisCluster(nodeTimeoutMs = 1000): Promise<ClusterNo
     };
     nodes.push(node);
   }
-  for (const { port } of nodes) await until(() => redisCli(port, 'PING') === 'PONG', `redis-server on ${port}`);
-  const created = spawnSync('redis-cli', ['--cluster', 'create', ...nodes.map(({ port }) => `127.0.0.1:${port}`), '--cluster-replicas', '1', '--cluster-yes'], { encoding: 'utf8' });
+  for (const node of nodes) await until(() => node.cli('PING') === 'PONG', `redis-server on ${node.port}`);
+  const created = spawnSync('redis-cli', [...cliTls, '--cluster', 'create', ...nodes.map(({ port }) => `127.0.0.1:${port}`), '--cluster-replicas', '1', '--cluster-yes'], { encoding: 'utf8' });
   if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout.slice(-500)}`);
   await clusterOk(nodes);
   // Every replica in sync with its master, so a failover can promote it.
-  await until(() => nodes.every(({ port }) => !redisCli(port, 'INFO', 'replication').includes('role:slave') || redisCli(port, 'INFO', 'replication').includes('master_link_status:up')), 'the replicas in sync', 30_000, 100);
+  await until(() => nodes.every((node) => !node.cli('INFO', 'replication').includes('role:slave') || node.cli('INFO', 'replication').includes('master_link_status:up')), 'the replicas in sync', 30_000, 100);
   return nodes;
 }
 
 /** The nodes that are masters now. */
 export function clusterMasters(nodes: ClusterNode[]): ClusterNode[] {
-  return nodes.filter(({ port }) => redisCli(port, 'INFO', 'replication').includes('role:master'));
+  return nodes.filter((node) => node.cli('INFO', 'replication').includes('role:master'));
 }
 
 /** Resolves once every running node says cluster_state:ok. */
 export async function clusterOk(nodes: ClusterNode[]): Promise<void> {
   const running = nodes.filter(({ process }) => process.exitCode === null && process.signalCode === null);
-  await until(() => running.every(({ port }) => redisCli(port, 'CLUSTER', 'INFO').includes('cluster_state:ok')), 'cluster_state:ok on every node', 30_000, 100);
+  await until(() => running.every((node) => node.cli('CLUSTER', 'INFO').includes('cluster_state:ok')), 'cluster_state:ok on every node', 30_000, 100);
 }
