@@ -1,6 +1,6 @@
 import { maxInAnyWindow } from '../../bench/sliding-window';
 import { onCleanup } from '../support/cleanup';
-import { DrillLoad } from '../support/drill';
+import { DrillLoad, expectUpdatesLandWithStateOnRedis } from '../support/drill';
 import { postGraphQL, SET_UNREAD } from '../support/gateway';
 import { arrivalSummary, startFakeImProcess, startGatewayProcess } from '../support/process';
 import { redisCli } from '../support/redis';
@@ -123,13 +123,8 @@ describe('Redis Cluster: three gateways share the budget under 6× overload whil
     const env = { IM_SHARED_STATE: 'redis', REDIS_CLUSTER_NODES: `127.0.0.1:${nodes[0].port}`, REDIS_TLS: 'true', NODE_EXTRA_CA_CERTS: tls.ca, REDIS_KEY_PREFIX: 'tls:' };
     const gateway = await startGatewayProcess(im.url, env);
     onCleanup(() => gateway.process.child.kill('SIGKILL'));
-    const members = Array.from({ length: 30 }, (_, i) => `t${i}`);
-    const results = await Promise.all(members.map((memberAccount, i) => postGraphQL(gateway.url, SET_UNREAD, { input: { groupId: GROUP, memberAccount, unreadCount: i + 1 } }, adminAuthorization())));
-    expect(results.map(({ body }) => body.errors)).toEqual(members.map(() => undefined));
-    const atIm = (await im.stats()).setCalls.map(({ member, value }) => `${member.split('\n')[1]}=${value}`);
-    expect(atIm.sort()).toEqual(members.map((member, i) => `${member}=${i + 1}`).sort());
     // Each member's ordering state went to the Cluster (the nodes' plain port is closed: only TLS reaches them).
-    const stateKeys = clusterMasters(nodes).flatMap((node) => node.cli('KEYS', `tls:{m:${GROUP}:t*}:state`).split('\n').filter((key) => key !== ''));
-    expect(stateKeys.sort()).toEqual(members.map((member) => `tls:{m:${GROUP}:${member}}:state`).sort());
+    const keysOnRedis = (pattern: string) => clusterMasters(nodes).flatMap((node) => node.cli('KEYS', pattern).split('\n').filter((key) => key !== ''));
+    await expectUpdatesLandWithStateOnRedis(gateway.url, im, { groupId: GROUP, keyPrefix: 'tls:', memberPrefix: 't', count: 30, keysOnRedis });
   }, 120_000);
 });

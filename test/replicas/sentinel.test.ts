@@ -4,12 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { maxInAnyWindow } from '../../bench/sliding-window';
 import { onCleanup } from '../support/cleanup';
-import { DrillLoad, sharedStateLines } from '../support/drill';
+import { DrillLoad, expectUpdatesLandWithStateOnRedis, sharedStateLines } from '../support/drill';
 import { arrivalSummary, startFakeImProcess, startGatewayProcess } from '../support/process';
 import { freePort, redisCli } from '../support/redis';
 import { makeTlsFiles } from '../support/tls';
-import { postGraphQL, SET_UNREAD } from '../support/gateway';
-import { adminAuthorization } from '../support/test-app';
 import { until } from '../support/wait';
 
 const GROUP = '@TGS#2CLUZEAEJ';
@@ -129,12 +127,7 @@ describe('Redis Sentinel: a master failover under load (real processes)', () => 
     const env = { IM_SHARED_STATE: 'redis', REDIS_SENTINELS: `127.0.0.1:${sentinelPort}`, REDIS_SENTINEL_MASTER: MASTER_NAME, REDIS_TLS: 'true', NODE_EXTRA_CA_CERTS: tls.ca, REDIS_KEY_PREFIX: 'stls:' };
     const gateway = await startGatewayProcess(im.url, env);
     onCleanup(() => gateway.process.child.kill('SIGKILL'));
-    const members = Array.from({ length: 20 }, (_, i) => `s${i}`);
-    const results = await Promise.all(members.map((memberAccount, i) => postGraphQL(gateway.url, SET_UNREAD, { input: { groupId: GROUP, memberAccount, unreadCount: i + 1 } }, adminAuthorization())));
-    expect(results.map(({ body }) => body.errors)).toEqual(members.map(() => undefined));
-    const atIm = (await im.stats()).setCalls.map(({ member, value }) => `${member.split('\n')[1]}=${value}`);
-    expect(atIm.sort()).toEqual(members.map((member, i) => `${member}=${i + 1}`).sort());
-    const stateKeys = redisCli(masterPort, ...cliTls, 'KEYS', `stls:{m:${GROUP}:s*}:state`).split('\n').filter((key) => key !== '');
-    expect(stateKeys.sort()).toEqual(members.map((member) => `stls:{m:${GROUP}:${member}}:state`).sort());
+    const keysOnRedis = (pattern: string) => redisCli(masterPort, ...cliTls, 'KEYS', pattern).split('\n').filter((key) => key !== '');
+    await expectUpdatesLandWithStateOnRedis(gateway.url, im, { groupId: GROUP, keyPrefix: 'stls:', memberPrefix: 's', count: 20, keysOnRedis });
   }, 60_000);
 });

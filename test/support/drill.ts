@@ -92,3 +92,19 @@ export class DrillLoad {
 export function sharedStateLines(gateway: GatewayProcess): string[] {
   return gateway.process.logs.filter((line) => /redis|SHARED STATE|hold/i.test(String(line.msg))).map((line) => `${line.time ?? ''} ${String(line.msg).slice(0, 60)}${line.err ? ` (${String(line.err.message).slice(0, 80)})` : ''}`);
 }
+
+/**
+ * Over TLS (or any topology): `count` updates (`<memberPrefix>0` = 1, `…1` = 2, …) through one gateway process,
+ * all at once; each must be answered OK and be at IM, and each member's ordering state must be on Redis —
+ * `keysOnRedis(pattern)` lists the keys matching a KEYS pattern wherever the test's Redis keeps them.
+ */
+export async function expectUpdatesLandWithStateOnRedis(gatewayUrl: string, im: { stats(): Promise<FakeImStats> }, options: { groupId: string; keyPrefix: string; memberPrefix: string; count: number; keysOnRedis: (pattern: string) => string[] }): Promise<void> {
+  const { groupId, keyPrefix, memberPrefix, count, keysOnRedis } = options;
+  const members = Array.from({ length: count }, (_, i) => `${memberPrefix}${i}`);
+  const results = await Promise.all(members.map((memberAccount, i) => postGraphQL(gatewayUrl, SET_UNREAD, { input: { groupId, memberAccount, unreadCount: i + 1 } }, auth)));
+  expect(results.map(({ body }) => body.errors)).toEqual(members.map(() => undefined));
+  const atIm = (await im.stats()).setCalls.map(({ member, value }) => `${member.split('\n')[1]}=${value}`);
+  expect(atIm.sort()).toEqual(members.map((member, i) => `${member}=${i + 1}`).sort());
+  const stateKeys = keysOnRedis(`${keyPrefix}{m:${groupId}:${memberPrefix}*}:state`);
+  expect(stateKeys.sort()).toEqual(members.map((member) => `${keyPrefix}{m:${groupId}:${member}}:state`).sort());
+}
