@@ -3,7 +3,8 @@ import { commandConfig } from './command-config';
 import { GatewayCore } from '../core';
 import { ProgressReporter } from '../import/progress';
 import { formatOf, ImportFileError, type ImportFormat } from '../import/rows';
-import { ACCEPTED_REASONS, exists, MISMATCH_REASONS, READ_STRATEGIES, verifyUnread, type ReadStrategy, type VerifySummary } from '../import/verify';
+import { ACCEPTED_REASONS, MISMATCH_REASONS } from '../import/mismatches';
+import { exists, READ_STRATEGIES, verifyUnread, type ReadStrategy, type VerifySummary } from '../import/verify';
 import { createLogger } from '../observability/logger';
 import { EXIT } from './exit-codes';
 

@@ -1,4 +1,3 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { unreadCountOf } from '../domain/unread';
 import { GatewayError, GatewayErrorCode } from '../errors';
@@ -8,18 +7,9 @@ import { MAX_ACCOUNTS_PER_MEMBER_INFO_CALL, MAX_GROUPS_PER_INFO_CALL, MAX_MEMBER
 import { validUpdate } from '../writes/set-unread-count';
 import { LatestValues, type ExpectedRow } from './latest-values';
 import type { ProgressReporter } from './progress';
-import { csvCell, ImportFileError, readRows, type ImportFormat } from './rows';
+import { MISMATCH_REASONS, reasonFor, writeMismatches, type MismatchReason } from './mismatches';
+import { ImportFileError, readRows, type ImportFormat } from './rows';
 
-/**
- * Why a row does not hold in IM. CLAMPED is IM's documented clamping, so it counts as landed; REJECTED rows
- * are in the import's rejects file (the import refused them and said so), so they fail nothing either.
- */
-export const MISMATCH_REASONS = ['CLAMPED', 'REJECTED', 'DIFFERENT', 'NOT_MEMBER', 'GROUP_NOT_FOUND', 'UNSUPPORTED_GROUP_TYPE'] as const;
-type MismatchReason = (typeof MISMATCH_REASONS)[number];
-/** The reasons that do not make verify-unread exit 3. */
-export const ACCEPTED_REASONS: ReadonlySet<MismatchReason> = new Set(['CLAMPED', 'REJECTED']);
-
-const MISMATCH_COLUMNS = ['line', 'groupId', 'memberAccount', 'expected', 'actual', 'reason'];
 /** IM reads in flight at once; the limiter paces them. */
 const READS_IN_FLIGHT = 16;
 
@@ -277,30 +267,4 @@ export async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
-}
-
-/** Matching (undefined), IM's clamping, or a real difference. */
-function reasonFor(expected: number, actual: number, messageCount: number): MismatchReason | undefined {
-  if (actual === expected) return undefined;
-  return expected > messageCount && actual === messageCount ? 'CLAMPED' : 'DIFFERENT';
-}
-
-/** Lines of the mismatches file written per write call. */
-const LINES_PER_WRITE = 1_000;
-
-function writeMismatches(path: string, store: LatestValues): void {
-  const fd = openSync(path, 'w');
-  try {
-    let lines = [MISMATCH_COLUMNS.join(',')];
-    for (const m of store.mismatches()) {
-      lines.push([m.line, csvCell(m.groupId), csvCell(m.memberAccount), m.expected, m.actual ?? '', m.reason].join(','));
-      if (lines.length >= LINES_PER_WRITE) {
-        writeSync(fd, `${lines.join('\n')}\n`);
-        lines = [];
-      }
-    }
-    if (lines.length > 0) writeSync(fd, `${lines.join('\n')}\n`);
-  } finally {
-    closeSync(fd);
-  }
 }

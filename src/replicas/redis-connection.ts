@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Redis, { Cluster, type RedisOptions } from 'ioredis';
-import type { RedisNode, RedisTopology } from '../config/config';
+import type { RedisNode, RedisTopology } from '../config/shared-state';
 import type { Logger } from 'pino';
 import { GatewayError, sharedStateUnavailable } from '../errors';
 import { CLAIM_MEMBER, HEARTBEAT, MARK_WRITTEN, RELEASE_MEMBER, RENEW_LEASE, RESERVE_SLOT, RESET_MARKER, RESTAMP_APPLIED, SUBMIT_UPDATE, TAKE_SEND } from './scripts';
@@ -69,7 +69,9 @@ export class ReplicaConnection {
       connectionName: 'im-graphql-gateway',
     };
     const { topology } = options;
-    const redis = topology.kind === 'cluster' ? clusterClient(topology, common) : connectAgainWhenEnded(singleOrSentinel(topology, common), () => this.closed);
+    // A connection of ours that ioredis gives up connects again (connectAgainWhenEnded); a Cluster client retries by itself.
+    const keepConnecting = (client: Redis) => connectAgainWhenEnded(client, () => this.closed);
+    const redis = topology.kind === 'cluster' ? clusterClient(topology, common) : keepConnecting(singleOrSentinel(topology, common));
     const scripts: Array<[keyof ReplicaScripts, number, string]> = [
       ['reserveSlot', 1, RESERVE_SLOT],
       ['takeSend', 2, TAKE_SEND],
@@ -92,7 +94,7 @@ export class ReplicaConnection {
       if (this.down) options.logger.warn({ redis: describe(topology) }, 'Redis connection restored: shared limits and member ordering are back');
       this.down = false;
     });
-    this.redis = redis as Redis & ReplicaScripts;
+    this.redis = redis as (Redis | Cluster) & ReplicaScripts;
     const { onCommand } = options;
     if (onCommand !== undefined) {
       // Both clients' sendCommand: a Cluster's takes the node as well; the arguments pass through untouched.
@@ -104,7 +106,7 @@ export class ReplicaConnection {
       };
     }
     this.leaseReleases = new LeaseReleases(
-      () => (redis instanceof Cluster ? redis.duplicate(undefined, { enableOfflineQueue: true }) : connectAgainWhenEnded(redis.duplicate({ enableOfflineQueue: true, lazyConnect: false }), () => this.closed)),
+      () => (redis instanceof Cluster ? redis.duplicate(undefined, { enableOfflineQueue: true }) : keepConnecting(redis.duplicate({ enableOfflineQueue: true, lazyConnect: false }))),
       this.key('leases', 'released'),
     );
     this.epoch = new StateEpoch({

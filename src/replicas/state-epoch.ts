@@ -59,17 +59,13 @@ export class StateEpoch {
   private readonly holdUntil: Record<HoldKind, number> = { membersMs: 0, budgetMs: 0 };
 
   constructor(private readonly options: StateEpochOptions) {
-    options.redis.on('close', () => {
-      this.generation += 1;
-      this.verified = false;
-    });
-    options.redis.on('ready', () => void this.check(this.generation));
     const { redis } = options;
+    redis.on('close', () => this.invalidate());
+    redis.on('ready', () => void this.check(this.generation));
     if (redis instanceof Cluster) {
       const recheck = () => {
         if (redis.status !== 'ready') return; // the first 'ready' checks
-        this.generation += 1;
-        this.verified = false;
+        this.invalidate();
         void this.check(this.generation);
       };
       redis.on('+node', recheck);
@@ -78,6 +74,12 @@ export class StateEpoch {
         if (masterAddresses(redis) !== this.checkedMasters) recheck();
       });
     }
+  }
+
+  /** What was checked no longer holds: shared sends wait for the next check, and a check under way is stale. */
+  private invalidate(): void {
+    this.generation += 1;
+    this.verified = false;
   }
 
   /**

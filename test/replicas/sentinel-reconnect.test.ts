@@ -21,12 +21,16 @@ class ScriptedSentinel {
   /** The next master lookup first announces +switch-master, then answers a little later. */
   announceOnNextLookup = false;
   lookups = 0;
+  private whenNoSubscribers?: () => void;
 
   constructor(private readonly masterPort: number) {
     this.server = createServer((socket) => {
       let pending = Buffer.alloc(0);
       socket.on('error', () => undefined);
-      socket.on('close', () => this.subscribers.delete(socket));
+      socket.on('close', () => {
+        this.subscribers.delete(socket);
+        if (this.subscribers.size === 0) this.whenNoSubscribers?.();
+      });
       socket.on('data', (chunk) => {
         pending = Buffer.concat([pending, chunk]);
         for (;;) {
@@ -61,8 +65,13 @@ class ScriptedSentinel {
       if (!this.announceOnNextLookup) return void socket.write(reply);
       this.announceOnNextLookup = false;
       const message = array([bulk('message'), bulk('+switch-master'), bulk(`${MASTER_NAME} 127.0.0.1 1 127.0.0.1 ${this.masterPort}`)]);
+      // The lookup is answered once the announcement has closed the connector: ioredis's failover detector then
+      // also drops its subscriptions, which this Sentinel sees.
+      this.whenNoSubscribers = () => {
+        this.whenNoSubscribers = undefined;
+        socket.write(reply);
+      };
       for (const subscriber of this.subscribers) subscriber.write(message);
-      setTimeout(() => socket.write(reply), 200); // the lookup ends after the announcement has closed the connector
       return;
     }
     if (command === 'sentinel' && sub === 'sentinels') return void socket.write('*0\r\n');
