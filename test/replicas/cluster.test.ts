@@ -103,6 +103,22 @@ describe('Redis Cluster: three gateways share the budget under 6× overload whil
     });
   }, 240_000);
 
+  it('the budget’s master stalled 3 s (SIGSTOP, past the 1 s node timeout): replaced while stopped, it comes back as a replica; its late replies change nothing — the same promises', async () => {
+    await clusterDrill(1000, async (master, nodes) => {
+      const before = clusterNodes(master.port);
+      const victim = before.find(({ port }) => port === master.port)!;
+      const survivor = nodes.find(({ port }) => port !== victim.port)!;
+      const stoppedAt = Date.now();
+      master.process.kill('SIGSTOP');
+      // Replaced while stopped: its replica is a master now.
+      await until(() => clusterNodes(survivor.port).some(({ master: isMaster, failed, id }) => isMaster && !failed && before.find((node) => node.id === id)?.masterId === victim.id), 'the replica’s promotion', 30_000, 100);
+      await until(() => Date.now() - stoppedAt >= 3000, 'the stall’s 3 s (the fault’s length)', 10_000, 50);
+      master.process.kill('SIGCONT');
+      await until(() => master.cli('INFO', 'replication').includes('role:slave'), 'the old master to rejoin as a replica', 30_000, 100);
+      return { what: 'master stalled and replaced', recoveredAfterMs: Date.now() - stoppedAt };
+    });
+  }, 240_000);
+
   it('the budget’s master restarted empty before its replica could take over (node timeout 5 s): the same promises, on the same node', async () => {
     await clusterDrill(5000, async (master, nodes) => {
       const restartedAt = Date.now();
